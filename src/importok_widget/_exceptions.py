@@ -1,0 +1,42 @@
+"""Exceptions raised by importok-widget.
+
+All of them derive from one base class, so a caller can catch at the level it needs::
+
+    ImportOkError
+    ├── SchemaError          invalid field definitions or rules, raised at creation
+    ├── FileReadError        a file that cannot be read as a table
+    │   ├── EmptyFileError
+    │   └── UnsupportedFileError
+    ├── MappingError         a required field has no column, or a column is unknown
+    └── ImportStateError     an action that the import's current state does not allow
+"""
+
+from __future__ import annotations
+
+
+class ImportOkError(Exception):
+    """Base class of every error raised by importok-widget."""
+
+
+class SchemaError(ImportOkError, ValueError):
+    """Invalid field definitions, rule names or rule arguments."""
+
+
+class FileReadError(ImportOkError):
+    """A file that cannot be read as a table of records."""
+
+
+class EmptyFileError(FileReadError):
+    """A file with no data rows."""
+
+
+class UnsupportedFileError(FileReadError):
+    """A file whose type is neither a delimited text file nor a workbook."""
+
+
+class MappingError(ImportOkError, ValueError):
+    """A mapping that leaves a required field without a column or names no column."""
+
+
+class ImportStateError(ImportOkError, RuntimeError):
+    """An action that the current state of the import does not allow."""
