@@ -1,0 +1,105 @@
+"""Automatic mapping of file columns to fields by fuzzy name matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from ._exceptions import MappingError
+from ._schema import Field
+
+MIN_SCORE = 0.75
+"""Lowest similarity, from 0 to 1, at which a column is mapped to a field."""
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def normalize_name(name: str) -> str:
+    """Lowercase a name, drop accents, and turn punctuation runs into single spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_ALNUM.sub(" ", ascii_only.lower()).strip()
+
+
+def _similarity(name: str, column: str) -> float:
+    if not name or not column:
+        return 0.0
+    compact_name = name.replace(" ", "")
+    compact_column = column.replace(" ", "")
+    if compact_name == compact_column:
+        return 1.0
+    by_edits = Levenshtein.normalized_similarity(compact_name, compact_column)
+    # Word overlap catches "Email" against "E-mail address", but ranks below a close
+    # spelling so that "email" prefers "e-mail" over "email address" when both exist.
+    by_words = fuzz.token_set_ratio(name, column) / 100 * 0.85
+    return max(by_edits, by_words)
+
+
+def auto_map(fields: list[Field], columns: list[str]) -> dict[str, str | None]:
+    """Map each field to its most similar column, never two fields to one column.
+
+    A field's key, label and aliases are compared with each column name. Pairs are
+    taken from the most similar down, and pairs under `MIN_SCORE` stay unmapped.
+    """
+    normalized_columns = [normalize_name(column) for column in columns]
+    pairs = []
+    for field_index, spec in enumerate(fields):
+        names = {normalize_name(n) for n in (spec.key, spec.label, *spec.aliases)}
+        for column_index, column in enumerate(normalized_columns):
+            score = max(_similarity(name, column) for name in names)
+            if score >= MIN_SCORE:
+                pairs.append((-score, field_index, column_index))
+    pairs.sort()
+
+    mapping: dict[str, str | None] = {spec.key: None for spec in fields}
+    used_columns: set[int] = set()
+    for _, field_index, column_index in pairs:
+        key = fields[field_index].key
+        if mapping[key] is not None or column_index in used_columns:
+            continue
+        mapping[key] = columns[column_index]
+        used_columns.add(column_index)
+    return mapping
+
+
+def check_mapping(
+    fields: list[Field], columns: list[str], mapping: dict[str, str | None]
+) -> dict[str, str | None]:
+    """Return a complete mapping, or raise `MappingError` naming what is wrong.
+
+    Fields missing from `mapping` stay unmapped. A column that is not in the file, a
+    key that is not a field, or a required field without a column is an error.
+    """
+    keys = {spec.key for spec in fields}
+    unknown_keys = [key for key in mapping if key not in keys]
+    if unknown_keys:
+        raise MappingError(
+            f"Mapping names unknown fields: {', '.join(map(repr, unknown_keys))}. "
+            f"Fields are: {', '.join(map(repr, keys))}"
+        )
+
+    known_columns = set(columns)
+    complete: dict[str, str | None] = {}
+    for spec in fields:
+        column = mapping.get(spec.key)
+        if column in ("", None):
+            column = None
+        elif column not in known_columns:
+            raise MappingError(
+                f"Field {spec.key!r} is mapped to column {column!r}, which the file "
+                f"does not have. Columns are: {', '.join(map(repr, columns))}"
+            )
+        complete[spec.key] = column
+
+    missing = [
+        spec.label for spec in fields if spec.required and not complete[spec.key]
+    ]
+    if missing:
+        raise MappingError(
+            f"Required fields have no column: {', '.join(missing)}. Map them to a "
+            f"column of the file (columns: {', '.join(map(repr, columns))})."
+        )
+    return complete

@@ -1,0 +1,238 @@
+"""The stages after reading: mapping, transforming, validating and delivering."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ._delivery import Outcome, Progress, ProgressListener, deliver_all, deliver_each
+from ._rules import transform, validate
+from ._schema import Field
+
+if TYPE_CHECKING:
+    from ._reading import Table
+
+STRING = pd.StringDtype("pyarrow")
+ERROR_COLUMN = "error"
+
+
+@dataclass
+class Prepared:
+    """A file's records after mapping and transformation, with their validation."""
+
+    table: Table
+    mapping: dict[str, str | None]
+    records: pd.DataFrame
+    """One column per field key in schema order, indexed by `row_index`."""
+    errors: pd.DataFrame
+    """One row per failed rule: `row`, `field`, `value`, `message`."""
+    row_errors: pd.Series
+    """The joined validation messages of each invalid row, indexed by `row_index`."""
+
+    @property
+    def total(self) -> int:
+        return len(self.records)
+
+    @property
+    def invalid(self) -> int:
+        return len(self.row_errors)
+
+    @property
+    def valid(self) -> int:
+        return self.total - self.invalid
+
+    def valid_records(self) -> pd.DataFrame:
+        return self.records[~self.records.index.isin(self.row_errors.index)]
+
+    def review(self, max_errors: int = 20) -> dict[str, Any]:
+        """Return the counts and first errors that the review step shows."""
+        first = self.errors.head(max_errors)
+        return {
+            "total": self.total,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "errors": [
+                {
+                    "row": int(row),
+                    "field": str(key),
+                    "value": str(value),
+                    "message": str(message),
+                }
+                for row, key, value, message in first.itertuples(index=False)
+            ],
+        }
+
+
+def prepare(
+    fields: list[Field], table: Table, mapping: dict[str, str | None]
+) -> Prepared:
+    """Transform and validate every mapped column of `table`, a column at a time."""
+    index = pd.RangeIndex(len(table.frame), name="row_index")
+    columns = {}
+    for spec in fields:
+        column_name = mapping.get(spec.key)
+        if column_name:
+            column = table.frame[column_name].astype(STRING)
+            column = pd.Series(column.array, index=index, name=spec.key)
+        else:
+            column = pd.Series([""] * len(index), index=index, dtype=STRING)
+        columns[spec.key] = transform(column, spec.transformers)
+    records = pd.DataFrame(columns, index=index)
+
+    parts = []
+    labels = []
+    for spec in fields:
+        column = records[spec.key]
+        for _, failed, message in validate(column, spec.validators):
+            rows = failed.index[failed.to_numpy()]
+            if len(rows) == 0:
+                continue
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "row": rows,
+                        "field": spec.key,
+                        "value": column.loc[rows].to_numpy(),
+                        "message": message,
+                    }
+                )
+            )
+            labels.append(spec.label)
+
+    if parts:
+        errors = pd.concat(parts, ignore_index=True)
+        label_of = {spec.key: spec.label for spec in fields}
+        errors = errors.sort_values("row", kind="stable", ignore_index=True)
+        described = errors["field"].map(label_of) + ": " + errors["message"]
+        row_errors = described.groupby(errors["row"].to_numpy(), sort=True).agg(
+            "; ".join
+        )
+        row_errors.index.name = "row_index"
+    else:
+        errors = pd.DataFrame(
+            {"row": pd.Series(dtype="int64"), "field": [], "value": [], "message": []}
+        )
+        row_errors = pd.Series(
+            dtype=STRING, index=pd.Index([], dtype="int64", name="row_index")
+        )
+    return Prepared(table, dict(mapping), records, errors, row_errors.astype(STRING))
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The outcome of one import. `succeeded + failed == total` always holds."""
+
+    total: int
+    succeeded: int
+    failed: int
+    rejected: pd.DataFrame = field(repr=False)
+    """Failed records: field columns, then `error`; indexed by `row_index`."""
+    errors: pd.DataFrame = field(repr=False)
+    """Validation errors, one row per failed rule.
+
+    Columns: `row`, `field`, `value`, `message`.
+    """
+    cancelled: bool = False
+    seconds: float = 0.0
+
+
+def empty_rejected(fields: list[Field]) -> pd.DataFrame:
+    """Return a rejected-records frame with no rows and the right columns."""
+    columns = {spec.key: pd.Series(dtype=STRING) for spec in fields}
+    columns[ERROR_COLUMN] = pd.Series(dtype=STRING)
+    frame = pd.DataFrame(columns)
+    frame.index = pd.Index([], dtype="int64", name="row_index")
+    return frame
+
+
+def _rejected_frame(
+    prepared: Prepared, valid: pd.DataFrame, outcome: Outcome
+) -> pd.DataFrame:
+    invalid = prepared.records.loc[prepared.row_errors.index].copy()
+    invalid[ERROR_COLUMN] = prepared.row_errors
+
+    positions = sorted(outcome.failed)
+    failed = valid.iloc[positions].copy()
+    failed[ERROR_COLUMN] = pd.Series(
+        [outcome.failed[p] for p in positions], index=failed.index, dtype=STRING
+    )
+
+    rejected = pd.concat([invalid, failed]).sort_index()
+    rejected.index.name = "row_index"
+    return rejected.astype(STRING)
+
+
+async def run_import(
+    prepared: Prepared,
+    meta: dict[str, Any],
+    *,
+    on_record_ready: Callable[..., Any] | None,
+    on_import_ready: Callable[..., Any] | None,
+    throttle: int,
+    timeout: float | None,
+    listeners: list[ProgressListener],
+    cancelled: asyncio.Event,
+    on_result: Callable[[ImportResult], None],
+) -> ImportResult:
+    """Deliver the valid records of `prepared` and account for every record.
+
+    `on_result` receives the result before it is returned, and also when the task
+    running this import is cancelled, so the counts are never lost.
+    """
+    started = time.monotonic()
+    valid = prepared.valid_records()
+    progress = Progress(
+        prepared.total, listeners, processed=prepared.invalid, failed=prepared.invalid
+    )
+    progress.emit()
+
+    outcome = Outcome(len(valid))
+    try:
+        if on_record_ready is not None:
+            await deliver_each(
+                valid,
+                on_record_ready,
+                meta,
+                throttle=throttle,
+                timeout=timeout,
+                progress=progress,
+                cancelled=cancelled,
+                outcome=outcome,
+            )
+        elif on_import_ready is not None:
+            await deliver_all(
+                valid,
+                on_import_ready,
+                meta,
+                timeout=timeout,
+                progress=progress,
+                cancelled=cancelled,
+                outcome=outcome,
+            )
+    finally:
+        rejected = _rejected_frame(prepared, valid, outcome)
+        result = ImportResult(
+            total=prepared.total,
+            succeeded=outcome.succeeded,
+            failed=len(rejected),
+            rejected=rejected,
+            errors=prepared.errors,
+            cancelled=cancelled.is_set(),
+            seconds=time.monotonic() - started,
+        )
+        on_result(result)
+    return result
+
+
+def rejected_csv(rejected: pd.DataFrame) -> bytes:
+    """Return the failed records as UTF-8 CSV with a BOM, the error column last.
+
+    The BOM lets Excel open the file with the right encoding. The header uses field
+    keys, so the fixed file maps itself when it is uploaded again.
+    """
+    return rejected.to_csv(index=False).encode("utf-8-sig")

@@ -1,0 +1,573 @@
+"""The notebook widget: translates between the browser and the import pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pathlib
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from typing import Any
+
+import anywidget
+import pandas as pd
+import traitlets
+
+from ._exceptions import FileReadError, ImportOkError, ImportStateError, SchemaError
+from ._mapping import auto_map, check_mapping
+from ._pipeline import (
+    ImportResult,
+    Prepared,
+    empty_rejected,
+    prepare,
+    rejected_csv,
+    run_import,
+)
+from ._protocol import CHUNK_SIZE
+from ._reading import Table, read_table
+from ._rules import check_rules
+from ._schema import parse_fields
+
+logger = logging.getLogger("importok_widget")
+
+_STATIC = pathlib.Path(__file__).parent / "static"
+_MISSING_BUILD = """
+export default { render({ el }) {
+  el.textContent = "importok-widget: the front end is not built. "
+    + "Run `npm install && npm run build` in the source tree, or install a wheel.";
+} };
+"""
+
+
+def _static(name: str, fallback: str) -> pathlib.Path | str:
+    path = _STATIC / name
+    return path if path.exists() else fallback
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class _Upload:
+    """A file arriving in chunks, stored in one buffer of the announced size."""
+
+    def __init__(self, name: str, size: int, mime: str) -> None:
+        self.name = name
+        self.size = size
+        self.mime = mime
+        self.buffer = bytearray(size)
+        self.received = 0
+
+    def write(self, offset: int, data: memoryview | bytes) -> None:
+        if offset != self.received:
+            raise FileReadError(
+                f"Upload of {self.name!r} is out of order: chunk at byte {offset}, "
+                f"expected byte {self.received}. Upload the file again."
+            )
+        end = offset + len(data)
+        if end > self.size:
+            raise FileReadError(
+                f"Upload of {self.name!r} is larger than its announced "
+                f"{self.size} bytes. Upload the file again."
+            )
+        self.buffer[offset:end] = data
+        self.received = end
+
+
+class ImportWidget(anywidget.AnyWidget):
+    """Import a CSV or Excel file into your own callbacks, from a notebook cell.
+
+    Display the widget and drop a file on it, or call `await widget.import_file(path)`.
+    Either way the file is read, its columns are mapped to `fields`, the values are
+    transformed and validated, and the valid records are delivered to
+    `on_record_ready(record, meta)` (up to `throttle` calls at once) or to
+    `on_import_ready(records, meta)` (once, with all of them).
+
+    Raises `SchemaError` for invalid fields or rules and `TypeError` for invalid
+    callbacks or limits.
+    """
+
+    _esm = _static("widget.js", _MISSING_BUILD)
+    _css = _static("widget.css", "")
+
+    step = traitlets.Unicode("upload").tag(sync=True)
+    fields = traitlets.List().tag(sync=True)
+    title = traitlets.Unicode("Import records").tag(sync=True)
+    with_header = traitlets.Bool(True).tag(sync=True)
+    filename = traitlets.Unicode("").tag(sync=True)
+    columns = traitlets.List().tag(sync=True)
+    samples = traitlets.Dict().tag(sync=True)
+    mapping = traitlets.Dict().tag(sync=True)
+    review = traitlets.Dict().tag(sync=True)
+    progress = traitlets.Dict().tag(sync=True)
+    result = traitlets.Dict().tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    busy = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(
+        self,
+        fields: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        *,
+        meta: Mapping[str, Any] | None = None,
+        throttle: int = 1,
+        on_record_ready: Callable[..., Any] | None = None,
+        on_import_ready: Callable[..., Any] | None = None,
+        on_import_progress: Callable[[int, int, int], Any] | None = None,
+        timeout: float | None = None,
+        title: str = "Import records",
+        **kwargs: Any,
+    ) -> None:
+        schema = parse_fields(fields)
+        check_rules(schema)
+        _check_options(
+            on_record_ready, on_import_ready, on_import_progress, throttle, timeout
+        )
+        if meta is not None and not isinstance(meta, Mapping):
+            raise SchemaError(f"meta must be a dict, not {type(meta).__name__}")
+
+        super().__init__(
+            fields=[spec.to_json() for spec in schema], title=title, **kwargs
+        )
+        self._schema = schema
+        self._meta = dict(meta or {})
+        self._throttle = throttle
+        self._timeout = timeout
+        self._on_record_ready = on_record_ready
+        self._on_import_ready = on_import_ready
+        self._on_import_progress = on_import_progress
+
+        # The kernel's main loop, where every handler and user callback runs. Comm
+        # messages may arrive on another thread when the front end uses subshells.
+        self._loop = _running_loop()
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._upload: _Upload | None = None
+        self._table: Table | None = None
+        self._prepared: Prepared | None = None
+        self._result: ImportResult | None = None
+        self._running: asyncio.Future[ImportResult] | None = None
+        self._cancelled: asyncio.Event | None = None
+        self.on_msg(self._on_custom_msg)
+
+    # Public API
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """Failed records of the last import: field columns, then `error`.
+
+        The index is `row_index`, the 0-based data row in the file. Records that
+        failed validation are included with their validation messages.
+        """
+        if self._result is None:
+            return empty_rejected(self._schema)
+        return self._result.rejected
+
+    @property
+    def last_result(self) -> ImportResult | None:
+        """The result of the last finished import, or None."""
+        return self._result
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """Validation errors of the current file: `row`, `field`, `value`, `message`."""
+        if self._prepared is None:
+            return pd.DataFrame(columns=["row", "field", "value", "message"])
+        return self._prepared.errors
+
+    @property
+    def running(self) -> bool:
+        """Whether an import is delivering records now."""
+        return self._running is not None and not self._running.done()
+
+    async def import_file(
+        self,
+        source: str | os.PathLike[str] | bytes | bytearray | memoryview,
+        *,
+        with_header: bool = True,
+        mapping: Mapping[str, str | None] | None = None,
+        filename: str | None = None,
+    ) -> ImportResult:
+        """Read, map, validate and deliver a file without the browser.
+
+        `source` is a path or the file's bytes. Columns are mapped automatically
+        unless `mapping={field_key: column_name}` is given. The widget, if shown,
+        follows along. Raises `FileReadError` for an unreadable file,
+        `MappingError` when a required field has no column, and `ImportStateError`
+        while another import runs.
+        """
+        self._claim_loop()
+        self._check_idle()
+        self.busy = "Reading file"
+        try:
+            table = await asyncio.to_thread(
+                read_table, source, filename=filename, with_header=with_header
+            )
+            chosen = (
+                auto_map(self._schema, table.columns) if mapping is None else mapping
+            )
+            complete = check_mapping(self._schema, table.columns, dict(chosen))
+            self._show_table(table, complete)
+            self.busy = "Checking records"
+            prepared = await asyncio.to_thread(prepare, self._schema, table, complete)
+            self._show_review(prepared)
+        finally:
+            self.busy = ""
+        return await self._deliver(prepared)
+
+    def cancel(self) -> None:
+        """Stop the running import: no new deliveries start.
+
+        Calls in flight finish (or time out), and the records not yet sent are
+        rejected as cancelled. Does nothing when no import runs.
+        """
+        if self.running and self._cancelled is not None:
+            self._cancelled.set()
+            self.busy = "Cancelling"
+
+    async def wait(self) -> ImportResult | None:
+        """Wait for the running import without blocking the kernel.
+
+        Returns the result of that import, or of the last one when none runs.
+        """
+        if self._running is not None:
+            return await asyncio.shield(self._running)
+        return self._result
+
+    # Delivery, shared by the browser path and import_file
+
+    def _check_idle(self) -> None:
+        if self.running:
+            raise ImportStateError(
+                "An import is running. Wait for it (await widget.wait()) or cancel "
+                "it (widget.cancel()) first."
+            )
+
+    def _claim_loop(self) -> None:
+        if self._loop is None or not self._loop.is_running():
+            self._loop = _running_loop()
+
+    def _build_meta(self, table: Table) -> dict[str, Any]:
+        meta = dict(self._meta)
+        meta["importok"] = {
+            "filename": table.filename,
+            "filesize": table.filesize,
+            "filetype": table.filetype,
+            "with_header": table.with_header,
+        }
+        return meta
+
+    async def _deliver(self, prepared: Prepared) -> ImportResult:
+        self._check_idle()
+        loop = asyncio.get_running_loop()
+        self._running = loop.create_future()
+        self._cancelled = asyncio.Event()
+        self._result = None
+        self.step = "import"
+        self.progress = {"processed": 0, "failed": 0, "total": prepared.total}
+
+        listeners = [self._show_progress]
+        if self._on_import_progress is not None:
+            listeners.append(self._on_import_progress)
+        try:
+            return await run_import(
+                prepared,
+                self._build_meta(prepared.table),
+                on_record_ready=self._on_record_ready,
+                on_import_ready=self._on_import_ready,
+                throttle=self._throttle,
+                timeout=self._timeout,
+                listeners=listeners,
+                cancelled=self._cancelled,
+                on_result=self._finish,
+            )
+        except BaseException as error:
+            if not self._running.done():
+                self._running.set_exception(error)
+                self._running.exception()  # marks it retrieved
+            raise
+
+    def _finish(self, result: ImportResult) -> None:
+        self._result = result
+        with self.hold_sync():
+            self.result = {
+                "total": result.total,
+                "succeeded": result.succeeded,
+                "failed": result.failed,
+                "cancelled": result.cancelled,
+            }
+            self.busy = ""
+            self.step = "done"
+        if self._running is not None and not self._running.done():
+            self._running.set_result(result)
+        logger.info(
+            "Import of %s finished: %d total, %d succeeded, %d failed",
+            self.filename or "file",
+            result.total,
+            result.succeeded,
+            result.failed,
+        )
+
+    def _show_progress(self, processed: int, failed: int, total: int) -> None:
+        self.progress = {"processed": processed, "failed": failed, "total": total}
+
+    def _show_table(self, table: Table, mapping: dict[str, str | None]) -> None:
+        self._table = table
+        with self.hold_sync():
+            self.filename = table.filename
+            self.columns = list(table.columns)
+            self.samples = _samples(table)
+            self.mapping = mapping
+            self.error = ""
+            self.step = "mapping"
+
+    def _show_review(self, prepared: Prepared) -> None:
+        self._prepared = prepared
+        with self.hold_sync():
+            self.review = prepared.review()
+            self.step = "review"
+
+    # Messages from the browser
+
+    def _on_custom_msg(self, _widget: Any, content: Any, buffers: Any) -> None:
+        loop = self._loop
+        if loop is not None and loop.is_running() and _running_loop() is not loop:
+            loop.call_soon_threadsafe(self._handle, content, buffers)
+        else:
+            self._handle(content, buffers)
+
+    def _handle(self, content: Any, buffers: Sequence[Any] | None) -> None:
+        try:
+            kind = content.get("type") if isinstance(content, dict) else None
+            handler = self._handlers.get(kind or "")
+            if handler is None:
+                raise ImportStateError(f"Unknown message from the browser: {kind!r}")
+            handler(self, content, list(buffers or ()))
+        except Exception as error:
+            self._show_error(error)
+
+    def _show_error(self, error: BaseException) -> None:
+        if isinstance(error, ImportOkError):
+            message = str(error)
+            logger.info("Shown in the widget: %s", message)
+        else:
+            message = f"Unexpected error: {type(error).__name__}: {error}"
+            logger.error("Unexpected error in the import widget", exc_info=error)
+        with self.hold_sync():
+            self.busy = ""
+            self.error = message
+
+    def _spawn(self, work: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        async def guarded() -> None:
+            try:
+                await work()
+            except Exception as error:
+                self._show_error(error)
+
+        running = _running_loop()
+        if running is not None:
+            task: asyncio.Future[Any] = running.create_task(guarded())
+        elif self._loop is not None and self._loop.is_running():
+            task = asyncio.wrap_future(
+                asyncio.run_coroutine_threadsafe(guarded(), self._loop),
+                loop=self._loop,
+            )
+        else:
+            # No event loop at all, as in a plain script: run to completion here.
+            asyncio.run(guarded())
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _on_upload_start(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self._check_idle()
+        size = int(content.get("size", -1))
+        if size < 0:
+            raise FileReadError("The browser sent no file size. Upload the file again.")
+        name = str(content.get("name") or "upload")
+        self._upload = _Upload(name, size, str(content.get("mime") or ""))
+        self._table = None
+        self._prepared = None
+        with self.hold_sync():
+            self.error = ""
+            self.filename = name
+            self.busy = "Uploading"
+        self.send({"type": "upload_ack", "received": 0})
+
+    def _on_upload_chunk(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        upload = self._upload
+        if upload is None:
+            raise ImportStateError("Upload chunk without a started upload.")
+        if len(buffers) != 1:
+            raise FileReadError("Upload chunk without data. Upload the file again.")
+        try:
+            if len(buffers[0]) > CHUNK_SIZE:
+                raise FileReadError(
+                    f"Upload chunk of {len(buffers[0])} bytes is over the limit of "
+                    f"{CHUNK_SIZE} bytes. Upload the file again."
+                )
+            upload.write(int(content.get("offset", -1)), buffers[0])
+        except FileReadError as error:
+            self._upload = None
+            self.send({"type": "upload_error", "message": str(error)})
+            raise
+        self.send({"type": "upload_ack", "received": upload.received})
+
+    def _on_upload_end(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        upload = self._upload
+        if upload is None:
+            raise ImportStateError("Upload finished without a started upload.")
+        if upload.received != upload.size:
+            self._upload = None
+            raise FileReadError(
+                f"Upload of {upload.name!r} stopped at {upload.received} of "
+                f"{upload.size} bytes. Upload the file again."
+            )
+
+        async def read() -> None:
+            self.busy = "Reading file"
+            try:
+                table = await asyncio.to_thread(
+                    read_table,
+                    memoryview(upload.buffer),
+                    filename=upload.name,
+                    with_header=self.with_header,
+                )
+            finally:
+                self._upload = None
+                self.busy = ""
+            self._show_table(table, auto_map(self._schema, table.columns))
+
+        self._spawn(read)
+
+    def _on_confirm_mapping(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        table = self._table
+        if table is None:
+            raise ImportStateError("No file is loaded. Upload a file first.")
+        chosen = content.get("mapping", self.mapping)
+        mapping = check_mapping(self._schema, table.columns, dict(chosen or {}))
+        self.mapping = mapping
+
+        async def check() -> None:
+            self.busy = "Checking records"
+            try:
+                prepared = await asyncio.to_thread(
+                    prepare, self._schema, table, mapping
+                )
+            finally:
+                self.busy = ""
+            self._show_review(prepared)
+
+        self._spawn(check)
+
+    def _on_start_import(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        prepared = self._prepared
+        if prepared is None:
+            raise ImportStateError("No records are ready. Upload and map a file first.")
+        self._check_idle()
+
+        async def deliver() -> None:
+            await self._deliver(prepared)
+
+        self._spawn(deliver)
+
+    def _on_cancel(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self.cancel()
+
+    def _on_download_rejected(
+        self, content: dict[str, Any], buffers: list[Any]
+    ) -> None:
+        stem = pathlib.Path(self.filename or "records").stem
+        self.send(
+            {"type": "download", "filename": f"{stem}-failed.csv", "mime": "text/csv"},
+            buffers=[rejected_csv(self.rejected)],
+        )
+
+    def _on_back(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self._check_idle()
+        target = content.get("to")
+        allowed = {"mapping": ("upload",), "review": ("mapping", "upload")}
+        if target not in allowed.get(self.step, ()):
+            raise ImportStateError(f"Cannot go back from {self.step!r} to {target!r}.")
+        with self.hold_sync():
+            self.error = ""
+            self.step = target
+
+    def _on_reset(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self._check_idle()
+        self._upload = None
+        self._table = None
+        self._prepared = None
+        with self.hold_sync():
+            self.error = ""
+            self.busy = ""
+            self.filename = ""
+            self.columns = []
+            self.samples = {}
+            self.mapping = {}
+            self.review = {}
+            self.progress = {}
+            self.result = {}
+            self.step = "upload"
+
+    _handlers: dict[str, Callable[[ImportWidget, dict[str, Any], list[Any]], None]] = {
+        "upload_start": _on_upload_start,
+        "upload_chunk": _on_upload_chunk,
+        "upload_end": _on_upload_end,
+        "confirm_mapping": _on_confirm_mapping,
+        "start_import": _on_start_import,
+        "cancel": _on_cancel,
+        "download_rejected": _on_download_rejected,
+        "back": _on_back,
+        "reset": _on_reset,
+    }
+
+
+def _samples(table: Table, count: int = 3) -> dict[str, list[str]]:
+    """Return the first `count` distinct non-empty values of each column."""
+    head = table.frame.head(200)
+    samples = {}
+    for column in table.columns:
+        values = head[column]
+        values = values[values.str.strip() != ""]
+        samples[column] = [str(value) for value in values.unique()[:count]]
+    return samples
+
+
+def _check_options(
+    on_record_ready: Any,
+    on_import_ready: Any,
+    on_import_progress: Any,
+    throttle: Any,
+    timeout: Any,
+) -> None:
+    if on_record_ready is not None and on_import_ready is not None:
+        raise TypeError("Pass on_record_ready or on_import_ready, not both.")
+    if on_record_ready is None and on_import_ready is None:
+        raise TypeError(
+            "Pass on_record_ready(record, meta) to receive records one at a time, "
+            "or on_import_ready(records, meta) to receive them all at once."
+        )
+    for name, callback in (
+        ("on_record_ready", on_record_ready),
+        ("on_import_ready", on_import_ready),
+        ("on_import_progress", on_import_progress),
+    ):
+        if callback is not None and not callable(callback):
+            raise TypeError(f"{name} must be a function, not {type(callback).__name__}")
+    if isinstance(throttle, bool) or not isinstance(throttle, int) or throttle < 1:
+        raise TypeError(
+            f"throttle must be a whole number of at least 1, not {throttle!r}"
+        )
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or timeout <= 0
+    ):
+        raise TypeError(
+            f"timeout must be a positive number of seconds, not {timeout!r}"
+        )
+
+
+__all__ = ["ImportWidget"]
