@@ -1,0 +1,95 @@
+// DOM helpers. Text always goes in through text nodes, never as HTML, so values
+// from a file (column names, cells, error messages) cannot inject markup.
+
+type AttributeValue = string | number | boolean | null | undefined;
+
+/**
+ * Creates an element with attributes and children. A `true` attribute is set
+ * as an empty boolean attribute, and `false`, null and undefined are skipped.
+ * String children become text nodes.
+ */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, AttributeValue> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === true) {
+      element.setAttribute(name, "");
+    } else if (value !== false && value !== null && value !== undefined) {
+      element.setAttribute(name, String(value));
+    }
+  }
+  element.append(...children);
+  return element;
+}
+
+/** Sets an element's text and returns it. */
+export function setText<T extends HTMLElement>(element: T, text: string): T {
+  if (element.textContent !== text) {
+    element.textContent = text;
+  }
+  return element;
+}
+
+let idCounter = 0;
+
+/** Returns an id that is unique in the page, for label and aria-describedby links. */
+export function uniqueId(prefix: string): string {
+  idCounter += 1;
+  return `importok-${prefix}-${idCounter}`;
+}
+
+/** Formats a byte count with decimal units ("1.5 MB"). */
+export function formatBytes(bytes: number): string {
+  const units = ["bytes", "kB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  return `${value.toFixed(digits)} ${units[unit]}`;
+}
+
+/** Returns `part / whole` as a whole percentage in 0..100, or 0 when `whole` is 0. */
+export function percent(part: number, whole: number): number {
+  if (whole <= 0) {
+    return 0;
+  }
+  return Math.min(100, Math.max(0, Math.floor((part / whole) * 100)));
+}
+
+export interface ProgressBar {
+  element: HTMLDivElement;
+  set(value: number, max: number, text: string): void;
+}
+
+/** Creates a `role="progressbar"` element whose aria-valuenow is a percentage. */
+export function createProgressBar(label: string, testId: string): ProgressBar {
+  const fill = h("div", { class: "iok-progress-fill" });
+  const element = h(
+    "div",
+    {
+      class: "iok-progress",
+      role: "progressbar",
+      "aria-label": label,
+      "aria-valuemin": 0,
+      "aria-valuemax": 100,
+      "aria-valuenow": 0,
+      "data-testid": testId,
+    },
+    fill,
+  );
+  return {
+    element,
+    set(value, max, text) {
+      const pct = percent(value, max);
+      element.setAttribute("aria-valuenow", String(pct));
+      element.setAttribute("aria-valuetext", text);
+      fill.style.width = `${pct}%`;
+    },
+  };
+}

@@ -1,0 +1,168 @@
+// Mapping step: one select per field, sample values of the chosen column,
+// a hint for unmapped required fields and a warning for shared columns.
+import { h, setText, uniqueId } from "./dom";
+import { type Field, type Mapping, readColumns, readFields, readMapping, readSamples, readText } from "./model";
+import { createActions, createButton, createPanelShell, type StepContext, type StepPanel } from "./panel";
+
+const NOT_MAPPED = "— not mapped —";
+
+interface FieldRow {
+  field: Field;
+  select: HTMLSelectElement;
+  samples: HTMLElement;
+}
+
+/**
+ * Builds the mapping panel for the current `fields` and `columns`. The caller
+ * rebuilds it when either changes, because each select lists the columns.
+ */
+export function renderMapping(context: StepContext): StepPanel {
+  const { model } = context;
+  const { element, heading } = createPanelShell("mapping", "Map columns to fields");
+  const fields = readFields(model);
+  const columns = readColumns(model);
+
+  // Option values are column indexes, so a column named "" cannot clash with "not mapped".
+  const columnOf = (value: string): string | null => (value === "" ? null : (columns[Number(value)] ?? null));
+  const effectiveColumn = (mapping: Mapping, key: string): string | null => {
+    const column = mapping[key] ?? null;
+    return column !== null && columns.includes(column) ? column : null;
+  };
+
+  const intro = h("p", { class: "iok-muted" });
+  const tbody = h("tbody");
+  const table = h(
+    "table",
+    { class: "iok-table iok-mapping-table" },
+    h(
+      "thead",
+      {},
+      h("tr", {}, h("th", { scope: "col" }, "Field"), h("th", { scope: "col" }, "Column"), h("th", { scope: "col" }, "Sample values")),
+    ),
+    tbody,
+  );
+
+  const rows: FieldRow[] = fields.map((field) => {
+    const row = createFieldRow(field, columns);
+    row.select.addEventListener("change", () => {
+      const mapping = { ...readMapping(model), [field.key]: columnOf(row.select.value) };
+      model.set("mapping", mapping);
+      model.save_changes();
+      update();
+    });
+    tbody.append(row.element);
+    return row;
+  });
+
+  const warnings = h("div", { class: "iok-warning", role: "status" });
+  const hintId = uniqueId("mapping-hint");
+  const hint = h("p", { class: "iok-hint", id: hintId });
+
+  const backButton = createButton("Back", "back", () => context.sendAction({ type: "back", to: "upload" }));
+  const continueButton = createButton(
+    "Continue",
+    "continue",
+    () => {
+      const mapping = readMapping(model);
+      const confirmed: Mapping = {};
+      for (const field of fields) {
+        confirmed[field.key] = effectiveColumn(mapping, field.key);
+      }
+      context.sendAction({ type: "confirm_mapping", mapping: confirmed });
+    },
+    "primary",
+  );
+  continueButton.setAttribute("aria-describedby", hintId);
+
+  element.append(intro, table, warnings, hint, createActions(backButton, continueButton));
+
+  function update(): void {
+    const mapping = readMapping(model);
+    const filename = readText(model, "filename");
+    const columnCount = `${columns.length} ${columns.length === 1 ? "column" : "columns"}`;
+    setText(intro, filename ? `${filename}: ${columnCount}. Choose the column for each field.` : `${columnCount}. Choose the column for each field.`);
+
+    for (const row of rows) {
+      const column = effectiveColumn(mapping, row.field.key);
+      const value = column === null ? "" : String(columns.indexOf(column));
+      if (row.select.value !== value) {
+        row.select.value = value;
+      }
+      row.select.disabled = context.actionsBlocked();
+      renderSamples(row.samples, column === null ? null : readSamples(model, column));
+    }
+
+    const unmapped = fields.filter((field) => field.required && effectiveColumn(mapping, field.key) === null);
+    hint.hidden = unmapped.length === 0;
+    setText(hint, `Map every required field to continue: ${unmapped.map((field) => field.label).join(", ")}`);
+
+    renderDuplicateWarnings(warnings, fields, (key) => effectiveColumn(mapping, key));
+
+    backButton.disabled = context.actionsBlocked();
+    continueButton.disabled = context.actionsBlocked() || unmapped.length > 0;
+  }
+
+  update();
+  return { element, heading, update };
+}
+
+function createFieldRow(field: Field, columns: string[]): FieldRow & { element: HTMLTableRowElement } {
+  const selectId = uniqueId("map");
+  const descriptionId = uniqueId("map-help");
+  const label = h("label", { for: selectId, class: "iok-field-label" }, field.label);
+  const header = h("th", { scope: "row" }, label);
+  if (field.required) {
+    header.append(" ", h("span", { class: "iok-required" }, "required"));
+  }
+  if (field.description) {
+    header.append(h("div", { class: "iok-field-help", id: descriptionId }, field.description));
+  }
+
+  const select = h("select", {
+    id: selectId,
+    class: "iok-select",
+    "data-testid": `map-select-${field.key}`,
+    "aria-describedby": field.description ? descriptionId : undefined,
+    "aria-required": field.required ? "true" : undefined,
+  });
+  select.append(new Option(NOT_MAPPED, ""));
+  columns.forEach((column, index) => select.append(new Option(column, String(index))));
+
+  const samples = h("td", { class: "iok-samples" });
+  const element = h("tr", {}, header, h("td", {}, select), samples);
+  return { field, select, samples, element };
+}
+
+function renderSamples(cell: HTMLElement, values: string[] | null): void {
+  cell.replaceChildren();
+  if (values === null) {
+    return;
+  }
+  if (values.length === 0) {
+    cell.append(h("span", { class: "iok-muted" }, "No sample values"));
+    return;
+  }
+  for (const value of values) {
+    // Long values are cut off with an ellipsis, so the title shows them in full.
+    cell.append(h("span", { class: "iok-sample", title: value }, value));
+  }
+}
+
+function renderDuplicateWarnings(
+  container: HTMLElement,
+  fields: Field[],
+  columnOf: (key: string) => string | null,
+): void {
+  const fieldsByColumn = new Map<string, string[]>();
+  for (const field of fields) {
+    const column = columnOf(field.key);
+    if (column !== null) {
+      fieldsByColumn.set(column, [...(fieldsByColumn.get(column) ?? []), field.label]);
+    }
+  }
+  const messages = [...fieldsByColumn]
+    .filter(([, labels]) => labels.length > 1)
+    .map(([column, labels]) => `Column "${column}" is mapped to more than one field: ${labels.join(", ")}.`);
+  container.replaceChildren(...messages.map((message) => h("p", {}, message)));
+  container.hidden = messages.length === 0;
+}

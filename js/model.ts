@@ -1,0 +1,196 @@
+// Synced traits and custom messages shared with the kernel (see _protocol.py),
+// with readers that turn missing or malformed values into safe defaults.
+import type { AnyModel } from "@anywidget/types";
+
+export const STEPS = ["upload", "mapping", "review", "import", "done"] as const;
+export type Step = (typeof STEPS)[number];
+
+export const STEP_LABELS: Record<Step, string> = {
+  upload: "Upload",
+  mapping: "Map columns",
+  review: "Review",
+  import: "Import",
+  done: "Done",
+};
+
+/** Largest upload chunk in bytes, equal to CHUNK_SIZE on the kernel side. */
+export const CHUNK_SIZE = 1024 * 1024;
+
+export interface Field {
+  key: string;
+  label: string;
+  description: string;
+  required: boolean;
+}
+
+export interface ReviewError {
+  row: string;
+  field: string;
+  value: string;
+  message: string;
+}
+
+export interface Review {
+  total: number;
+  valid: number;
+  invalid: number;
+  errors: ReviewError[];
+}
+
+export interface Progress {
+  processed: number;
+  failed: number;
+  total: number;
+}
+
+export interface Result {
+  total: number;
+  succeeded: number;
+  failed: number;
+  /** True when the user cancelled the import. The kernel sends it in addition to the documented counts. */
+  cancelled: boolean;
+}
+
+export type Mapping = Record<string, string | null>;
+
+export interface Traits {
+  step: string;
+  fields: unknown;
+  title: string;
+  with_header: boolean;
+  filename: string;
+  columns: unknown;
+  samples: unknown;
+  mapping: unknown;
+  review: unknown;
+  progress: unknown;
+  result: unknown;
+  error: string;
+  busy: string;
+}
+
+export type Model = AnyModel<Traits>;
+
+/** Names of every synced trait, for registering change listeners. */
+export const TRAIT_NAMES: readonly (keyof Traits)[] = [
+  "step",
+  "fields",
+  "title",
+  "with_header",
+  "filename",
+  "columns",
+  "samples",
+  "mapping",
+  "review",
+  "progress",
+  "result",
+  "error",
+  "busy",
+];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Converts a data value to display text, with "" for null and undefined. */
+export function toText(value: unknown): string {
+  if (value === null || value === undefined) {
+    return "";
+  }
+  return typeof value === "string" ? value : String(value);
+}
+
+/** Converts a count to a non-negative finite number, or 0. */
+export function toCount(value: unknown): number {
+  const n = typeof value === "number" ? value : Number(value);
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+export function readStep(model: Model): Step {
+  const step = model.get("step");
+  return (STEPS as readonly string[]).includes(step) ? (step as Step) : "upload";
+}
+
+export function readFields(model: Model): Field[] {
+  const raw = model.get("fields");
+  if (!Array.isArray(raw)) {
+    return [];
+  }
+  return raw.filter(isRecord).map((field) => {
+    const key = toText(field.key);
+    return {
+      key,
+      label: toText(field.label) || key,
+      description: toText(field.description),
+      required: field.required === true,
+    };
+  });
+}
+
+export function readColumns(model: Model): string[] {
+  const raw = model.get("columns");
+  return Array.isArray(raw) ? raw.map(toText) : [];
+}
+
+export function readSamples(model: Model, column: string): string[] {
+  const raw = model.get("samples");
+  if (!isRecord(raw) || !Object.prototype.hasOwnProperty.call(raw, column)) {
+    return [];
+  }
+  const values = raw[column];
+  return Array.isArray(values) ? values.map(toText) : [];
+}
+
+export function readMapping(model: Model): Mapping {
+  const raw = model.get("mapping");
+  const mapping: Mapping = {};
+  if (!isRecord(raw)) {
+    return mapping;
+  }
+  for (const [key, column] of Object.entries(raw)) {
+    mapping[key] = typeof column === "string" ? column : null;
+  }
+  return mapping;
+}
+
+export function readReview(model: Model): Review {
+  const raw = model.get("review");
+  const review = isRecord(raw) ? raw : {};
+  const errors = Array.isArray(review.errors) ? review.errors.filter(isRecord) : [];
+  return {
+    total: toCount(review.total),
+    valid: toCount(review.valid),
+    invalid: toCount(review.invalid),
+    errors: errors.map((error) => ({
+      row: toText(error.row),
+      field: toText(error.field),
+      value: toText(error.value),
+      message: toText(error.message),
+    })),
+  };
+}
+
+export function readProgress(model: Model): Progress {
+  const raw = model.get("progress");
+  const progress = isRecord(raw) ? raw : {};
+  return {
+    processed: toCount(progress.processed),
+    failed: toCount(progress.failed),
+    total: toCount(progress.total),
+  };
+}
+
+export function readResult(model: Model): Result {
+  const raw = model.get("result");
+  const result = isRecord(raw) ? raw : {};
+  return {
+    total: toCount(result.total),
+    succeeded: toCount(result.succeeded),
+    failed: toCount(result.failed),
+    cancelled: result.cancelled === true,
+  };
+}
+
+export function readText(model: Model, name: "title" | "filename" | "error" | "busy"): string {
+  return toText(model.get(name));
+}

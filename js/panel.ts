@@ -1,0 +1,48 @@
+// Shared parts of the step panels: the context they receive and small builders.
+import { h } from "./dom";
+import type { Model, Step } from "./model";
+import type { Session } from "./session";
+
+export interface StepContext {
+  model: Model;
+  session: Session;
+  /** Sends a custom message for a user action. Actions stay blocked until the kernel changes step, busy or error. */
+  sendAction(content: object): void;
+  /** True while the kernel is busy or a sent action has had no response yet. */
+  actionsBlocked(): boolean;
+}
+
+export interface StepPanel {
+  element: HTMLElement;
+  /** Heading that receives focus when the step changes while focus was inside the widget. */
+  heading: HTMLElement;
+  /** Refreshes the panel from the model in place, keeping focus and select state. */
+  update(): void;
+}
+
+/** Creates the `data-testid="step-<step>"` container with its heading. */
+export function createPanelShell(step: Step, title: string): { element: HTMLElement; heading: HTMLElement } {
+  const heading = h("h3", { class: "iok-panel-title", tabindex: -1 }, title);
+  const element = h("section", { class: `iok-panel iok-panel-${step}`, "data-testid": `step-${step}` }, heading);
+  return { element, heading };
+}
+
+export function createButton(
+  text: string,
+  testId: string,
+  onClick: () => void,
+  variant: "primary" | "secondary" = "secondary",
+): HTMLButtonElement {
+  const button = h("button", { type: "button", class: `iok-button iok-button-${variant}`, "data-testid": testId }, text);
+  button.addEventListener("click", onClick);
+  return button;
+}
+
+export function createActions(...buttons: HTMLElement[]): HTMLDivElement {
+  return h("div", { class: "iok-actions" }, ...buttons);
+}
+
+/** Creates a labelled number. `value` contains only the number, so tests can read it. */
+export function createStat(label: string, value: HTMLElement, modifier = ""): HTMLElement {
+  return h("div", { class: `iok-stat ${modifier}`.trim() }, h("span", { class: "iok-stat-label" }, label), value);
+}

@@ -1,0 +1,320 @@
+// Upload and download state of one view. anywidget (0.11) gives every view its
+// own model proxy and removes the listeners registered through it when the view
+// is disposed, so this state cannot outlive its view: dispose() aborts a running
+// upload, so the kernel is not left waiting for chunks.
+import { CHUNK_SIZE, type Model } from "./model";
+
+/** Seconds without an upload_ack before the upload is shown as waiting. */
+const STALL_SECONDS = 10;
+
+/** Delay before revoking a download's object URL, because some browsers read it after click() returns. */
+const REVOKE_DELAY_MS = 10_000;
+
+export type UploadPhase = "idle" | "uploading" | "processing";
+
+export interface UploadStatus {
+  phase: UploadPhase;
+  name: string;
+  size: number;
+  /** Bytes the kernel reported as stored in its last upload_ack. */
+  acked: number;
+  /** True when no upload_ack has arrived for STALL_SECONDS, for example while the kernel runs another cell. */
+  stalled: boolean;
+}
+
+type CustomHandler = (message: unknown, buffers: DataView[]) => void;
+
+function messageType(message: unknown): string {
+  if (typeof message === "object" && message !== null && "type" in message) {
+    return String(message.type);
+  }
+  return "";
+}
+
+function messageField(message: unknown, name: string): unknown {
+  if (typeof message === "object" && message !== null && name in message) {
+    return (message as Record<string, unknown>)[name];
+  }
+  return undefined;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class Session {
+  readonly model: Model;
+  upload: UploadStatus = { phase: "idle", name: "", size: 0, acked: 0, stalled: false };
+  /** Number of download_rejected requests of this view still waiting for a download message. */
+  pendingDownloads = 0;
+  /** Browser-side error, shown in the error banner next to the kernel's `error`. */
+  notice = "";
+
+  private readonly listeners = new Set<() => void>();
+  private file: File | null = null;
+  /** Incremented on every start and stop, so a chunk read that finishes late is dropped. */
+  private generation = 0;
+  /** True from sending a message that the kernel acknowledges with upload_ack until that ack arrives. */
+  private awaitingAck = false;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private uploadListening = false;
+  private downloadListening = false;
+
+  constructor(model: Model) {
+    this.model = model;
+  }
+
+  /** Registers a callback for any change of upload, download or notice state, and returns a function that removes it. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  setNotice(message: string): void {
+    this.notice = message;
+    this.notify();
+  }
+
+  /** Starts sending `file` to the kernel in chunks of CHUNK_SIZE bytes, one per upload_ack. */
+  startUpload(file: File): void {
+    if (this.upload.phase === "uploading") {
+      return;
+    }
+    this.generation += 1;
+    this.file = file;
+    this.notice = "";
+    this.upload = { phase: "uploading", name: file.name, size: file.size, acked: 0, stalled: false };
+    this.listenForUpload(true);
+    this.sendAwaitingAck({ type: "upload_start", name: file.name, size: file.size, mime: file.type });
+    this.notify();
+  }
+
+  /** Stops the upload and sends reset, so the kernel drops the bytes it has stored. */
+  cancelUpload(): void {
+    if (this.upload.phase !== "uploading") {
+      return;
+    }
+    this.abortUpload();
+    this.notify();
+  }
+
+  /** Aborts a running upload and removes every listener and timer of this session. */
+  dispose(): void {
+    if (this.upload.phase === "uploading") {
+      this.abortUpload();
+    }
+    this.finishUpload();
+    this.pendingDownloads = 0;
+    this.listenForDownload(false);
+    this.listeners.clear();
+  }
+
+  /** Sends reset, which also ends an upload that another view or an earlier page left running in the kernel. */
+  resetKernel(): void {
+    this.model.send({ type: "reset" });
+  }
+
+  /** Sends download_rejected. The matching download message is saved as a file. */
+  requestDownload(): void {
+    this.pendingDownloads += 1;
+    this.listenForDownload(true);
+    this.model.send({ type: "download_rejected" });
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) {
+      listener();
+    }
+  }
+
+  private sendAwaitingAck(content: object, buffers?: ArrayBuffer[]): void {
+    this.awaitingAck = true;
+    this.restartStallTimer();
+    this.model.send(content, undefined, buffers);
+  }
+
+  private restartStallTimer(): void {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => {
+      if (this.awaitingAck && this.upload.phase === "uploading") {
+        this.upload = { ...this.upload, stalled: true };
+        this.notify();
+      }
+    }, STALL_SECONDS * 1000);
+  }
+
+  private readonly onUploadMessage: CustomHandler = (message) => {
+    const type = messageType(message);
+    if (type === "upload_ack") {
+      this.handleAck(messageField(message, "received"));
+    } else if (type === "upload_error") {
+      // The kernel has already dropped the upload, so no reset is sent.
+      const reason = String(messageField(message, "message") ?? "");
+      this.finishUpload();
+      this.notice = `Upload failed: ${reason || "the kernel rejected the file."}`;
+      this.notify();
+    }
+  };
+
+  /** Ends the processing phase when the kernel responds to upload_end with a new step, an error or an empty `busy`. */
+  private readonly onKernelAnswer = (): void => {
+    if (this.upload.phase === "processing") {
+      this.finishUpload();
+      this.notify();
+    }
+  };
+
+  private readonly onErrorOrBusyChange = (): void => {
+    if (this.model.get("error") || !this.model.get("busy")) {
+      this.onKernelAnswer();
+    }
+  };
+
+  private handleAck(rawReceived: unknown): void {
+    // Every view receives every ack, so ignore acks this session is not waiting for.
+    if (!this.awaitingAck || this.upload.phase !== "uploading" || this.file === null) {
+      return;
+    }
+    const received = Number(rawReceived);
+    const size = this.file.size;
+    if (!Number.isInteger(received) || received < 0 || received > size) {
+      this.failUpload(
+        `Upload failed: the kernel reported ${String(rawReceived)} bytes stored for a ${size}-byte file. Choose the file again.`,
+      );
+      return;
+    }
+    this.awaitingAck = false;
+    clearTimeout(this.stallTimer);
+    this.upload = { ...this.upload, acked: received, stalled: false };
+    if (received === size) {
+      this.model.send({ type: "upload_end" });
+      this.upload = { ...this.upload, phase: "processing" };
+    } else {
+      // The kernel's count is authoritative, so the next chunk starts at `received`.
+      void this.sendChunk(this.file, received, this.generation);
+    }
+    this.notify();
+  }
+
+  private async sendChunk(file: File, offset: number, generation: number): Promise<void> {
+    let chunk: ArrayBuffer;
+    try {
+      chunk = await file.slice(offset, offset + CHUNK_SIZE).arrayBuffer();
+    } catch (error) {
+      if (generation === this.generation) {
+        this.failUpload(
+          `Upload failed: could not read ${file.name} (${describeError(error)}). Choose the file again.`,
+        );
+      }
+      return;
+    }
+    if (generation !== this.generation) {
+      return;
+    }
+    this.sendAwaitingAck({ type: "upload_chunk", offset }, [chunk]);
+  }
+
+  /** Stops the upload after a browser-side failure and shows `message`. */
+  private failUpload(message: string): void {
+    this.abortUpload();
+    this.notice = message;
+    this.notify();
+  }
+
+  private abortUpload(): void {
+    this.finishUpload();
+    // NOTE: the protocol has no message to abort an upload. `reset` is the closest:
+    // it drops the stored bytes and clears the kernel's busy "Uploading".
+    this.model.send({ type: "reset" });
+  }
+
+  private finishUpload(): void {
+    this.generation += 1;
+    this.file = null;
+    this.awaitingAck = false;
+    clearTimeout(this.stallTimer);
+    this.upload = { phase: "idle", name: "", size: 0, acked: 0, stalled: false };
+    this.listenForUpload(false);
+  }
+
+  private listenForUpload(on: boolean): void {
+    if (on === this.uploadListening) {
+      return;
+    }
+    this.uploadListening = on;
+    if (on) {
+      this.model.on("msg:custom", this.onUploadMessage);
+      this.model.on("change:step", this.onKernelAnswer);
+      this.model.on("change:error", this.onErrorOrBusyChange);
+      this.model.on("change:busy", this.onErrorOrBusyChange);
+    } else {
+      this.model.off("msg:custom", this.onUploadMessage);
+      this.model.off("change:step", this.onKernelAnswer);
+      this.model.off("change:error", this.onErrorOrBusyChange);
+      this.model.off("change:busy", this.onErrorOrBusyChange);
+    }
+  }
+
+  private readonly onDownloadMessage: CustomHandler = (message, buffers) => {
+    if (messageType(message) !== "download" || this.pendingDownloads === 0) {
+      return;
+    }
+    this.pendingDownloads -= 1;
+    if (this.pendingDownloads === 0) {
+      this.listenForDownload(false);
+    }
+    const buffer = buffers[0];
+    if (buffer === undefined) {
+      this.notice = "Download failed: the kernel sent no file data. Try again.";
+    } else {
+      const filename = String(messageField(message, "filename") ?? "") || "rejected-records.csv";
+      const mime = String(messageField(message, "mime") ?? "") || "application/octet-stream";
+      saveBuffer(buffer, filename, mime);
+    }
+    this.notify();
+  };
+
+  /** Drops pending downloads when the kernel responds with an error or a new step instead. */
+  private readonly onDownloadAbandoned = (): void => {
+    if (this.pendingDownloads > 0 && (this.model.get("error") || this.model.get("step") !== "done")) {
+      this.pendingDownloads = 0;
+      this.listenForDownload(false);
+      this.notify();
+    }
+  };
+
+  private listenForDownload(on: boolean): void {
+    if (on === this.downloadListening) {
+      return;
+    }
+    this.downloadListening = on;
+    if (on) {
+      this.model.on("msg:custom", this.onDownloadMessage);
+      this.model.on("change:error", this.onDownloadAbandoned);
+      this.model.on("change:step", this.onDownloadAbandoned);
+    } else {
+      this.model.off("msg:custom", this.onDownloadMessage);
+      this.model.off("change:error", this.onDownloadAbandoned);
+      this.model.off("change:step", this.onDownloadAbandoned);
+    }
+  }
+}
+
+/** Saves bytes through a temporary object URL and `<a download>` click. */
+function saveBuffer(buffer: DataView, filename: string, mime: string): void {
+  // Blob rejects views of a SharedArrayBuffer, so copy into a plain ArrayBuffer.
+  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength).slice();
+  const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  link.style.display = "none";
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), REVOKE_DELAY_MS);
+}
+
