@@ -72,6 +72,7 @@ async def test_superstore_accounts_for_every_record() -> None:
         "succeeded": 9994 - losses,
         "failed": losses,
         "cancelled": False,
+        "retryable": losses,
     }
     assert widget.step == "done"
 

@@ -42,12 +42,22 @@ class Browser:
     def send(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
         self.widget._handle_custom_msg(content, buffers or [])
 
-    def upload(self, name: str, data: bytes, chunk_size: int = CHUNK_SIZE) -> None:
-        self.send({"type": "upload_start", "name": name, "size": len(data), "mime": ""})
+    def upload(
+        self,
+        name: str,
+        data: bytes,
+        chunk_size: int = CHUNK_SIZE,
+        upload_id: str = "upload-1",
+    ) -> None:
+        start = {"name": name, "size": len(data), "mime": ""}
+        self.send({"type": "upload_start", "upload_id": upload_id, **start})
         for offset in range(0, len(data), chunk_size):
             chunk = memoryview(data)[offset : offset + chunk_size]
-            self.send({"type": "upload_chunk", "offset": offset}, [chunk])
-        self.send({"type": "upload_end"})
+            self.send(
+                {"type": "upload_chunk", "upload_id": upload_id, "offset": offset},
+                [chunk],
+            )
+        self.send({"type": "upload_end", "upload_id": upload_id})
 
     async def wait_for_step(
         self, step: str, seconds: float = 30, *, allow_error: bool = False
@@ -113,17 +123,16 @@ async def test_browser_flow_from_upload_to_download() -> None:
     assert widget.result["total"] == 9994
     assert widget.result["failed"] == expected_failed
     assert widget.result["succeeded"] == 9994 - expected_failed
-    assert widget.progress == {
-        "processed": 9994,
-        "failed": expected_failed,
-        "total": 9994,
-    }
+    assert widget.progress["processed"] == 9994
+    assert widget.progress["failed"] == expected_failed
+    assert widget.progress["total"] == 9994
     assert len(delivered) == 9994
 
-    browser.send({"type": "download_rejected"})
+    browser.send({"type": "download_rejected", "request": "r1"})
     content, buffers = browser.replies[-1]
     assert content == {
         "type": "download",
+        "request": "r1",
         "filename": "superstore-failed.csv",
         "mime": "text/csv",
     }

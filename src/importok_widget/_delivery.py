@@ -1,22 +1,27 @@
 """Delivery of records to the user's callbacks, with every record accounted for.
 
-`deliver_each` keeps up to `throttle` callbacks in flight as a sliding window. A fixed
-pool of worker coroutines pulls records from one shared iterator. A slow call holds
-back only its own worker, and no task is created per record.
+Deliveries run as a sliding window: a fixed pool of `throttle` worker coroutines pulls
+records (or batches) from one shared iterator. A slow call holds back only its own
+worker, and no task is created per record. Whatever happens, every record ends with an
+outcome in `Outcome`: delivered, or failed with a message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
+import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from ._records import Record, RecordSet
+from ._responses import Verdict, judge_error, judge_result
 
 logger = logging.getLogger("importok_widget")
 
@@ -24,60 +29,36 @@ ProgressListener = Callable[[int, int, int], Any]
 
 CANCELLED = "Not delivered: the import was cancelled"
 INTERRUPTED = "Not delivered: the import stopped before this record was sent"
-BODY_PREVIEW = 200
-"""Characters of a rejected response's body kept in the error message."""
 
 
-def rejection_from_result(result: Any) -> str | None:
-    """Return the reason a callback's return value rejects its record, or None.
+@dataclass(frozen=True)
+class DeliveryOptions:
+    """Limits of one import's deliveries."""
 
-    A value with an integer `status_code` (httpx, requests) or `status` (aiohttp)
-    outside 200-299 rejects the record. The message names the status, the reason
-    phrase and the start of the body.
-    """
-    status = getattr(result, "status_code", None)
-    if not isinstance(status, int):
-        status = getattr(result, "status", None)
-        if not isinstance(status, int) or not hasattr(result, "reason"):
-            return None
-    if 200 <= status < 300:
-        return None
+    throttle: int = 1
+    """Calls in flight at most."""
+    timeout: float | None = None
+    """Seconds one call may take before its record is rejected, or None."""
+    retries: int = 0
+    """Extra attempts after a transport error, a 429 or a 5xx response."""
+    rate_limit: float | None = None
+    """Calls started per second at most, or None."""
+    batch_size: int | None = None
+    """Records per `on_import_ready` call, or None for all of them in one call."""
+    backoff: float = 0.5
+    """Seconds before the first retry; each later retry waits twice as long."""
+    max_backoff: float = 30.0
+    """Longest wait between two attempts, unless `Retry-After` asks for more."""
 
-    reason = getattr(result, "reason_phrase", None) or getattr(result, "reason", "")
-    message = f"HTTP {status} {reason}".rstrip()
-    try:
-        body = result.text
-    except Exception:  # an unread streaming response raises; the status is enough
-        body = None
-    if isinstance(body, str) and body.strip():
-        body = " ".join(body.split())
-        if len(body) > BODY_PREVIEW:
-            body = body[:BODY_PREVIEW] + "…"
-        message = f"{message}: {body}"
-    return message
-
-
-def describe_exception(error: BaseException) -> str:
-    """Return the exception's text, or its class name when the text is empty."""
-    text = str(error).strip()
-    return text or type(error).__name__
-
-
-async def call_with_timeout(
-    callback: Callable[..., Any], args: tuple[Any, ...], timeout: float | None
-) -> Any:
-    """Call a sync or async callback; raise `TimeoutError` after `timeout` seconds."""
-    result = callback(*args)
-    if inspect.isawaitable(result):
-        if timeout is None:
-            result = await result
-        else:
-            result = await asyncio.wait_for(result, timeout)
-    return result
+    def retry_delay(self, attempt: int) -> float:
+        """Return the wait before retry number `attempt + 1`, with jitter."""
+        delay = min(self.max_backoff, self.backoff * 2**attempt)
+        # Half fixed, half random, so that records that failed together spread out.
+        return delay / 2 + random.uniform(0, delay / 2)
 
 
 class Progress:
-    """Count delivered records and call the listeners at most once per `interval`."""
+    """Count finished records and call the listeners at most once per `interval`."""
 
     def __init__(
         self,
@@ -96,10 +77,9 @@ class Progress:
         self._interval = interval
         self._last = 0.0
 
-    def add(self, *, failed: bool) -> None:
-        self.processed += 1
-        if failed:
-            self.failed += 1
+    def add(self, count: int = 1, *, failed: int = 0) -> None:
+        self.processed += count
+        self.failed += failed
         now = time.monotonic()
         if now - self._last >= self._interval:
             self._last = now
@@ -117,7 +97,7 @@ class Progress:
 
 
 class Outcome:
-    """The result of delivering one frame of valid records, by position."""
+    """The outcome of each record of one delivery, by position in its frame."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -133,23 +113,237 @@ class Outcome:
         self._done[position] = 1
         self.failed[position] = message
 
-    def _pending(self) -> Iterator[int]:
+    def pending(self) -> list[int]:
+        """Return the positions that have no outcome yet."""
+        positions = []
         start = 0
         while (position := self._done.find(0, start)) != -1:
-            yield position
+            positions.append(position)
             start = position + 1
+        return positions
 
-    def fail_remaining(self, message: str) -> int:
-        """Reject every record that has no outcome yet; return how many."""
-        pending = list(self._pending())
+
+class RateLimiter:
+    """Space calls evenly so that at most `rate` start per second."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = 0.0
+
+    async def acquire(self) -> None:
+        now = time.monotonic()
+        slot = max(now, self._next)
+        self._next = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+def describe_exception(error: BaseException) -> str:
+    """Return the exception's text, or its class name when the text is empty."""
+    text = str(error).strip()
+    return text or type(error).__name__
+
+
+class CallTimedOut(Exception):
+    """A callback ran longer than the import's timeout."""
+
+
+async def call_with_timeout(
+    callback: Callable[..., Any], args: tuple[Any, ...], timeout: float | None
+) -> Any:
+    """Call a sync or async callback; raise `CallTimedOut` after `timeout` seconds.
+
+    A `TimeoutError` raised by the callback itself propagates unchanged.
+    """
+    result = callback(*args)
+    if not inspect.isawaitable(result):
+        return result
+    if timeout is None:
+        return await result
+    try:
+        async with asyncio.timeout(timeout) as scope:
+            return await result
+    except TimeoutError:
+        if scope.expired():
+            raise CallTimedOut(f"Timed out after {timeout:g} s") from None
+        raise
+
+
+class Delivery:
+    """Deliver the valid records of one import under its options."""
+
+    def __init__(
+        self,
+        options: DeliveryOptions,
+        meta: dict[str, Any],
+        progress: Progress,
+        cancelled: asyncio.Event,
+    ) -> None:
+        self.options = options
+        self.meta = meta
+        self.progress = progress
+        self.cancelled = cancelled
+        self.retried = 0
+        self._limiter = RateLimiter(options.rate_limit) if options.rate_limit else None
+
+    async def _wait_unless_cancelled(self, seconds: float) -> bool:
+        """Sleep for `seconds`; return True when the import was cancelled meanwhile."""
+        try:
+            await asyncio.wait_for(self.cancelled.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _attempt(
+        self, call: Callable[[], Any], judge: Callable[[Any], Awaitable[Verdict]]
+    ) -> str | None:
+        """Make one call, retrying when allowed; return the failure message or None."""
+        attempt = 0
+        while True:
+            if self._limiter is not None:
+                await self._limiter.acquire()
+            try:
+                result = await call_with_timeout(call, (), self.options.timeout)
+            except CallTimedOut as error:
+                verdict = Verdict(str(error))
+            except Exception as error:
+                verdict = judge_error(error)
+            else:
+                verdict = await judge(result)
+
+            if verdict.message is None:
+                return None
+            if not verdict.retryable or attempt >= self.options.retries:
+                return verdict.message
+            if self.cancelled.is_set():
+                return f"{verdict.message} (not retried: the import was cancelled)"
+
+            delay = verdict.retry_after
+            if delay is None:
+                delay = self.options.retry_delay(attempt)
+            attempt += 1
+            self.retried += 1
+            logger.info(
+                "Retry %d of %d in %.2f s after: %s",
+                attempt,
+                self.options.retries,
+                delay,
+                verdict.message,
+            )
+            if await self._wait_unless_cancelled(delay):
+                return f"{verdict.message} (not retried: the import was cancelled)"
+
+    async def _run_workers(
+        self, work: Callable[[], Awaitable[None]], count: int
+    ) -> None:
+        workers = max(1, min(self.options.throttle, count))
+        await asyncio.gather(*(work() for _ in range(workers)))
+
+    def _close(self, outcome: Outcome) -> None:
+        reason = CANCELLED if self.cancelled.is_set() else INTERRUPTED
+        pending = outcome.pending()
         for position in pending:
-            self.fail(position, message)
-        return len(pending)
+            outcome.fail(position, reason)
+        self.progress.add(len(pending), failed=len(pending))
+        self.progress.emit()
 
-    def succeed_remaining(self) -> None:
-        """Count every record that has no outcome yet as delivered."""
-        for position in list(self._pending()):
-            self.succeed(position)
+    async def each(
+        self, frame: pd.DataFrame, callback: Callable[..., Any], outcome: Outcome
+    ) -> None:
+        """Call `callback(record, meta)` once per row of `frame`.
+
+        Every row has an outcome when this returns or raises, cancellation included.
+        """
+        records = _iter_records(frame)
+
+        async def judge_record(record: Record, result: Any) -> Verdict:
+            if record.rejection is not None:
+                return Verdict(record.rejection)
+            return await judge_result(result)
+
+        async def work() -> None:
+            for position, record in records:
+                if self.cancelled.is_set():
+                    return
+                message = await self._attempt(
+                    functools.partial(callback, record, self.meta),
+                    functools.partial(judge_record, record),
+                )
+                if message is None:
+                    outcome.succeed(position)
+                else:
+                    logger.debug("Record %d rejected: %s", record.row_index, message)
+                    outcome.fail(position, message)
+                self.progress.add(failed=message is not None)
+
+        try:
+            await self._run_workers(work, len(frame))
+        finally:
+            self._close(outcome)
+
+    async def batches(
+        self, frame: pd.DataFrame, callback: Callable[..., Any], outcome: Outcome
+    ) -> None:
+        """Call `callback(records, meta)` once per batch of rows of `frame`.
+
+        A failed call rejects its whole batch. Records rejected one by one inside the
+        callback fail alone.
+        """
+        size = self.options.batch_size or max(1, len(frame))
+        starts = iter(range(0, len(frame), size))
+
+        async def work() -> None:
+            for start in starts:
+                if self.cancelled.is_set():
+                    return
+                stop = min(start + size, len(frame))
+                await self._deliver_batch(frame, start, stop, callback, outcome)
+
+        try:
+            await self._run_workers(work, -(-len(frame) // size))
+        finally:
+            self._close(outcome)
+
+    async def _deliver_batch(
+        self,
+        frame: pd.DataFrame,
+        start: int,
+        stop: int,
+        callback: Callable[..., Any],
+        outcome: Outcome,
+    ) -> None:
+        attempts: list[RecordSet] = []
+
+        def call() -> Any:
+            # Each attempt gets fresh records, so marks from a failed attempt do not
+            # leak into the next one.
+            attempts.append(RecordSet(frame.iloc[start:stop]))
+            return callback(attempts[-1], self.meta)
+
+        async def judge_set(result: Any) -> Verdict:
+            if attempts[-1].rejection is not None:
+                return Verdict(attempts[-1].rejection)
+            return await judge_result(result)
+
+        message = await self._attempt(call, judge_set)
+        if message is not None:
+            logger.info("Records %d to %d rejected: %s", start, stop - 1, message)
+            for position in range(start, stop):
+                outcome.fail(position, message)
+            self.progress.add(stop - start, failed=stop - start)
+            return
+
+        records = attempts[-1].created_records()
+        rejected = 0
+        for position in range(start, stop):
+            offset = position - start
+            reason = records[offset].rejection if offset < len(records) else None
+            if reason is None:
+                outcome.succeed(position)
+            else:
+                outcome.fail(position, reason)
+                rejected += 1
+        self.progress.add(stop - start, failed=rejected)
 
 
 def _iter_records(frame: pd.DataFrame) -> Iterator[tuple[int, Record]]:
@@ -158,96 +352,3 @@ def _iter_records(frame: pd.DataFrame) -> Iterator[tuple[int, Record]]:
     rows = zip(frame.index.tolist(), *columns, strict=True)
     for position, (row_index, *values) in enumerate(rows):
         yield position, Record(dict(zip(keys, values, strict=True)), row_index)
-
-
-async def deliver_each(
-    frame: pd.DataFrame,
-    callback: Callable[..., Any],
-    meta: dict[str, Any],
-    *,
-    throttle: int,
-    timeout: float | None,
-    progress: Progress,
-    cancelled: asyncio.Event,
-    outcome: Outcome,
-) -> None:
-    """Call `callback(record, meta)` once per row of `frame`, `throttle` at a time.
-
-    Every row has an outcome when this returns or raises, cancellation included.
-    """
-    records = _iter_records(frame)
-
-    async def work() -> None:
-        for position, record in records:
-            if cancelled.is_set():
-                outcome.fail(position, CANCELLED)
-                progress.add(failed=True)
-                return
-            try:
-                result = await call_with_timeout(callback, (record, meta), timeout)
-            except TimeoutError:
-                message: str | None = f"Timed out after {timeout:g} s"
-            except Exception as error:
-                message = describe_exception(error)
-            else:
-                message = record.rejection or rejection_from_result(result)
-
-            if message is None:
-                outcome.succeed(position)
-            else:
-                logger.debug("Record %d rejected: %s", record.row_index, message)
-                outcome.fail(position, message)
-            progress.add(failed=message is not None)
-
-    workers = max(1, min(throttle, len(frame)))
-    try:
-        await asyncio.gather(*(work() for _ in range(workers)))
-    finally:
-        reason = CANCELLED if cancelled.is_set() else INTERRUPTED
-        for _ in range(outcome.fail_remaining(reason)):
-            progress.add(failed=True)
-        progress.emit()
-
-
-async def deliver_all(
-    frame: pd.DataFrame,
-    callback: Callable[..., Any],
-    meta: dict[str, Any],
-    *,
-    timeout: float | None,
-    progress: Progress,
-    cancelled: asyncio.Event,
-    outcome: Outcome,
-) -> None:
-    """Call `callback(records, meta)` once with every row of `frame`.
-
-    An exception, a non-2xx response or `records.mark_as_rejected` rejects the whole
-    set. Records rejected one by one inside the callback fail alone.
-    """
-    records = RecordSet(frame)
-    message: str | None = None
-    returned = False
-    try:
-        if cancelled.is_set():
-            message = CANCELLED
-        else:
-            result = await call_with_timeout(callback, (records, meta), timeout)
-            message = records.rejection or rejection_from_result(result)
-            returned = True
-    except TimeoutError:
-        message = f"Timed out after {timeout:g} s"
-    except Exception as error:
-        message = describe_exception(error)
-    finally:
-        if returned and message is None:
-            for position, record in enumerate(records._records or ()):
-                if record.rejection is not None:
-                    outcome.fail(position, record.rejection)
-            outcome.succeed_remaining()
-        else:
-            if message is not None:
-                logger.info("Record set of %d rejected: %s", len(frame), message)
-            outcome.fail_remaining(message or INTERRUPTED)
-        progress.processed += outcome.size
-        progress.failed += len(outcome.failed)
-        progress.emit()

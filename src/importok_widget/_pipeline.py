@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ._delivery import Outcome, Progress, ProgressListener, deliver_all, deliver_each
+from ._delivery import (
+    INTERRUPTED,
+    Delivery,
+    DeliveryOptions,
+    Outcome,
+    Progress,
+    ProgressListener,
+)
 from ._rules import transform, validate
 from ._schema import Field
 
@@ -139,6 +147,10 @@ class ImportResult:
     """
     cancelled: bool = False
     seconds: float = 0.0
+    retryable: int = 0
+    """Records whose delivery failed, which `retry_failed()` sends again."""
+    retries: int = 0
+    """Calls repeated after a transport error, a 429 or a 5xx response."""
 
 
 def empty_rejected(fields: list[Field]) -> pd.DataFrame:
@@ -151,13 +163,13 @@ def empty_rejected(fields: list[Field]) -> pd.DataFrame:
 
 
 def _rejected_frame(
-    prepared: Prepared, valid: pd.DataFrame, outcome: Outcome
+    prepared: Prepared, delivered: pd.DataFrame, outcome: Outcome
 ) -> pd.DataFrame:
     invalid = prepared.records.loc[prepared.row_errors.index].copy()
     invalid[ERROR_COLUMN] = prepared.row_errors
 
     positions = sorted(outcome.failed)
-    failed = valid.iloc[positions].copy()
+    failed = delivered.iloc[positions].copy()
     failed[ERROR_COLUMN] = pd.Series(
         [outcome.failed[p] for p in positions], index=failed.index, dtype=STRING
     )
@@ -173,57 +185,59 @@ async def run_import(
     *,
     on_record_ready: Callable[..., Any] | None,
     on_import_ready: Callable[..., Any] | None,
-    throttle: int,
-    timeout: float | None,
+    options: DeliveryOptions,
     listeners: list[ProgressListener],
     cancelled: asyncio.Event,
     on_result: Callable[[ImportResult], None],
+    retry_of: ImportResult | None = None,
 ) -> ImportResult:
     """Deliver the valid records of `prepared` and account for every record.
 
-    `on_result` receives the result before it is returned, and also when the task
-    running this import is cancelled, so the counts are never lost.
+    With `retry_of`, only the records whose delivery failed in that import are sent
+    again, and the records it delivered count as succeeded. `on_result` receives the
+    result before it is returned, and also when the task running this import is
+    cancelled, so the counts are never lost.
     """
     started = time.monotonic()
     valid = prepared.valid_records()
+    already_succeeded = 0
+    if retry_of is not None:
+        already_succeeded = retry_of.succeeded
+        valid = valid[valid.index.isin(retry_of.rejected.index)]
+
+    done_before = prepared.total - len(valid)
     progress = Progress(
-        prepared.total, listeners, processed=prepared.invalid, failed=prepared.invalid
+        prepared.total, listeners, processed=done_before, failed=prepared.invalid
     )
     progress.emit()
-
+    delivery = Delivery(options, meta, progress, cancelled)
     outcome = Outcome(len(valid))
     try:
-        if on_record_ready is not None:
-            await deliver_each(
-                valid,
-                on_record_ready,
-                meta,
-                throttle=throttle,
-                timeout=timeout,
-                progress=progress,
-                cancelled=cancelled,
-                outcome=outcome,
-            )
-        elif on_import_ready is not None:
-            await deliver_all(
-                valid,
-                on_import_ready,
-                meta,
-                timeout=timeout,
-                progress=progress,
-                cancelled=cancelled,
-                outcome=outcome,
-            )
+        async with contextlib.AsyncExitStack() as stack:
+            callback = on_record_ready or on_import_ready
+            # A callback that is an async context manager, such as post_json(), is
+            # entered once per import so that its calls share one connection pool.
+            if hasattr(callback, "__aenter__") and hasattr(callback, "__aexit__"):
+                await stack.enter_async_context(callback)
+            if on_record_ready is not None:
+                await delivery.each(valid, on_record_ready, outcome)
+            elif on_import_ready is not None:
+                await delivery.batches(valid, on_import_ready, outcome)
     finally:
+        pending = outcome.pending()
+        for position in pending:
+            outcome.fail(position, INTERRUPTED)
         rejected = _rejected_frame(prepared, valid, outcome)
         result = ImportResult(
             total=prepared.total,
-            succeeded=outcome.succeeded,
+            succeeded=already_succeeded + outcome.succeeded,
             failed=len(rejected),
             rejected=rejected,
             errors=prepared.errors,
             cancelled=cancelled.is_set(),
             seconds=time.monotonic() - started,
+            retryable=len(outcome.failed),
+            retries=delivery.retried,
         )
         on_result(result)
     return result

@@ -7,34 +7,55 @@ The widget's state lives in synced traits, which the kernel owns except where no
     title        heading shown above the steps
     with_header  bool; the browser sets it ("First line contains field names")
     filename     name of the uploaded file
+    file_info    {filetype, encoding, delimiter, header_row, sheet, sheets, rows,
+                  warnings}: how the file was read; encoding and delimiter are None
+                  for workbooks, sheet is None and sheets is [] for text files,
+                  header_row is the 0-based row of the header among non-blank rows,
+                  warnings lists at most 20 notes about single rows
     columns      column names of the uploaded file, in file order
     samples      {column: [up to 3 non-empty values]}
     mapping      {field key: column name or None}; the browser may set it
-    review       {total, valid, invalid, errors: [{row, field, value, message}]}
-    progress     {processed, failed, total}; updated at most about 10 times a second
-    result       {total, succeeded, failed}
+    review       {total, valid, invalid, errors: [{row, field, value, message}]};
+                 row is the record's row_index, the 0-based data row
+    progress     {processed, failed, total, rate, eta}; rate is records per second
+                 and eta the seconds left (None until known); updated at most about
+                 10 times a second
+    result       {total, succeeded, failed, cancelled, retryable}; retryable counts
+                 the records whose delivery failed, which retry_failed sends again
     error        message to show, or ""
     busy         what the kernel is doing ("Reading file"), or ""
 
 Custom messages from the browser, as ``{"type": ..., ...}``:
 
-    upload_start      {name, size, mime}; the kernel answers upload_ack
-    upload_chunk      {offset} with one binary buffer of at most CHUNK_SIZE bytes;
-                      the kernel answers upload_ack
-    upload_end        the kernel reads the file, then sets columns, samples, mapping
-                      and step "mapping", or sets error and keeps step "upload"
+    upload_start      {upload_id, name, size, mime}; the kernel answers upload_ack
+    upload_chunk      {upload_id, offset} with one binary buffer of at most CHUNK_SIZE
+                      bytes; the kernel answers upload_ack
+    upload_end        {upload_id}; the kernel reads the file, then sets file_info,
+                      columns, samples, mapping and step "mapping", or sets error and
+                      keeps step "upload"
+    upload_cancel     {upload_id}; the kernel drops that upload
+    reread            {encoding, delimiter, header_row, sheet, with_header}, each None
+                      for "detect"; the kernel reads the uploaded file again with
+                      these settings and stays on step "mapping"
     confirm_mapping   {mapping}; the kernel validates, sets review and step "review"
     start_import      the kernel starts delivery: step "import", then "done"
     cancel            no new deliveries start; the rest are rejected as cancelled
-    download_rejected the kernel answers download
+    retry_failed      from step "done": delivers again the records whose delivery
+                      failed, then step "done" with the combined result
+    download_rejected {request}; the kernel answers download
     back              {to: step}; returns to an earlier step
     reset             Start over: step "upload" with the uploaded file dropped
 
 Custom messages from the kernel:
 
-    upload_ack        {received}: bytes stored so far; the browser sends the next chunk
-    upload_error      {message}: the upload stopped; the browser shows the message
-    download          {filename, mime} with one binary buffer; the browser saves it
+    upload_ack        {upload_id, received}: bytes stored so far; the browser sends
+                      the next chunk
+    upload_error      {upload_id, message}: the upload stopped; the browser shows it
+    download          {request, filename, mime} with one binary buffer; the view that
+                      sent the matching download_rejected saves it
+
+Messages go to every view of the widget, so each view acts only on the upload_id and
+request it sent itself.
 """
 
 from __future__ import annotations
@@ -48,3 +69,6 @@ STEPS: Final = ("upload", "mapping", "review", "import", "done")
 
 PROGRESS_INTERVAL: Final = 0.1
 """Seconds between progress updates sent to the browser."""
+
+MAX_FILE_WARNINGS: Final = 20
+"""Row warnings sent to the browser; the rest stay in Python."""

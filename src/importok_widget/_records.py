@@ -64,6 +64,10 @@ class RecordSet:
             ]
         return self._records
 
+    def created_records(self) -> list[Record]:
+        """Return the records made so far by iteration, without making new ones."""
+        return self._records or []
+
     def get_properties(self) -> list[dict[str, str]]:
         """Return every record as a dict of `{field key: value}`."""
         return self._frame.to_dict("records")

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import pathlib
+import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ import anywidget
 import pandas as pd
 import traitlets
 
+from ._delivery import DeliveryOptions
 from ._exceptions import FileReadError, ImportOkError, ImportStateError, SchemaError
 from ._mapping import auto_map, check_mapping
 from ._pipeline import (
@@ -23,7 +25,7 @@ from ._pipeline import (
     rejected_csv,
     run_import,
 )
-from ._protocol import CHUNK_SIZE
+from ._protocol import CHUNK_SIZE, MAX_FILE_WARNINGS
 from ._reading import Table, read_table
 from ._rules import check_rules
 from ._schema import parse_fields
@@ -51,10 +53,15 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
+class _Ignored(Exception):
+    """A message that no longer applies, already answered, so nothing is shown."""
+
+
 class _Upload:
     """A file arriving in chunks, stored in one buffer of the announced size."""
 
-    def __init__(self, name: str, size: int, mime: str) -> None:
+    def __init__(self, upload_id: str, name: str, size: int, mime: str) -> None:
+        self.upload_id = upload_id
         self.name = name
         self.size = size
         self.mime = mime
@@ -98,6 +105,7 @@ class ImportWidget(anywidget.AnyWidget):
     title = traitlets.Unicode("Import records").tag(sync=True)
     with_header = traitlets.Bool(True).tag(sync=True)
     filename = traitlets.Unicode("").tag(sync=True)
+    file_info = traitlets.Dict().tag(sync=True)
     columns = traitlets.List().tag(sync=True)
     samples = traitlets.Dict().tag(sync=True)
     mapping = traitlets.Dict().tag(sync=True)
@@ -117,6 +125,9 @@ class ImportWidget(anywidget.AnyWidget):
         on_import_ready: Callable[..., Any] | None = None,
         on_import_progress: Callable[[int, int, int], Any] | None = None,
         timeout: float | None = None,
+        retries: int = 0,
+        rate_limit: float | None = None,
+        batch_size: int | None = None,
         title: str = "Import records",
         **kwargs: Any,
     ) -> None:
@@ -125,6 +136,7 @@ class ImportWidget(anywidget.AnyWidget):
         _check_options(
             on_record_ready, on_import_ready, on_import_progress, throttle, timeout
         )
+        _check_delivery_limits(on_import_ready, retries, rate_limit, batch_size)
         if meta is not None and not isinstance(meta, Mapping):
             raise SchemaError(f"meta must be a dict, not {type(meta).__name__}")
 
@@ -133,8 +145,13 @@ class ImportWidget(anywidget.AnyWidget):
         )
         self._schema = schema
         self._meta = dict(meta or {})
-        self._throttle = throttle
-        self._timeout = timeout
+        self._options = DeliveryOptions(
+            throttle=throttle,
+            timeout=timeout,
+            retries=retries,
+            rate_limit=rate_limit,
+            batch_size=batch_size,
+        )
         self._on_record_ready = on_record_ready
         self._on_import_ready = on_import_ready
         self._on_import_progress = on_import_progress
@@ -144,6 +161,9 @@ class ImportWidget(anywidget.AnyWidget):
         self._loop = _running_loop()
         self._tasks: set[asyncio.Future[Any]] = set()
         self._upload: _Upload | None = None
+        self._uploaded: _Upload | None = None
+        self._generation = 0
+        self._progress_start: tuple[float, int] = (0.0, 0)
         self._table: Table | None = None
         self._prepared: Prepared | None = None
         self._result: ImportResult | None = None
@@ -216,6 +236,57 @@ class ImportWidget(anywidget.AnyWidget):
             self.busy = ""
         return await self._deliver(prepared)
 
+    def import_file_sync(
+        self,
+        source: str | os.PathLike[str] | bytes | bytearray | memoryview,
+        *,
+        with_header: bool = True,
+        mapping: Mapping[str, str | None] | None = None,
+        filename: str | None = None,
+    ) -> ImportResult:
+        """Run `import_file` to completion and return its result, for scripts.
+
+        Without a running event loop this uses `asyncio.run`. Inside one, as in a
+        notebook cell, it patches that loop with nest-asyncio so that it can wait,
+        which blocks the kernel until the import ends: prefer `await
+        widget.import_file(...)` in notebooks.
+        """
+        work = self.import_file(
+            source, with_header=with_header, mapping=mapping, filename=filename
+        )
+        loop = _running_loop()
+        if loop is None:
+            return asyncio.run(work)
+
+        import nest_asyncio
+
+        nest_asyncio.apply(loop)
+        return loop.run_until_complete(work)
+
+    async def retry_failed(self) -> ImportResult:
+        """Deliver again the records whose delivery failed in the last import.
+
+        Records that succeeded are never sent twice, and records that failed
+        validation stay failed. Returns the combined result. Raises
+        `ImportStateError` when no finished import has failed deliveries.
+        """
+        previous = self._check_retry()
+        assert self._prepared is not None
+        self._claim_loop()
+        return await self._deliver(self._prepared, retry_of=previous)
+
+    def _check_retry(self) -> ImportResult:
+        self._check_idle()
+        previous = self._result
+        if previous is None or self._prepared is None:
+            raise ImportStateError("No finished import to retry. Import a file first.")
+        if previous.retryable == 0:
+            raise ImportStateError(
+                "No deliveries failed in the last import, so there is nothing to "
+                "retry. Records that failed validation need fixing in the file."
+            )
+        return previous
+
     def cancel(self) -> None:
         """Stop the running import: no new deliveries start.
 
@@ -258,14 +329,23 @@ class ImportWidget(anywidget.AnyWidget):
         }
         return meta
 
-    async def _deliver(self, prepared: Prepared) -> ImportResult:
+    async def _deliver(
+        self, prepared: Prepared, retry_of: ImportResult | None = None
+    ) -> ImportResult:
         self._check_idle()
         loop = asyncio.get_running_loop()
         self._running = loop.create_future()
         self._cancelled = asyncio.Event()
         self._result = None
+        self._progress_start = (time.monotonic(), -1)
         self.step = "import"
-        self.progress = {"processed": 0, "failed": 0, "total": prepared.total}
+        self.progress = {
+            "processed": 0,
+            "failed": 0,
+            "total": prepared.total,
+            "rate": None,
+            "eta": None,
+        }
 
         listeners = [self._show_progress]
         if self._on_import_progress is not None:
@@ -276,11 +356,11 @@ class ImportWidget(anywidget.AnyWidget):
                 self._build_meta(prepared.table),
                 on_record_ready=self._on_record_ready,
                 on_import_ready=self._on_import_ready,
-                throttle=self._throttle,
-                timeout=self._timeout,
+                options=self._options,
                 listeners=listeners,
                 cancelled=self._cancelled,
                 on_result=self._finish,
+                retry_of=retry_of,
             )
         except BaseException as error:
             if not self._running.done():
@@ -296,6 +376,7 @@ class ImportWidget(anywidget.AnyWidget):
                 "succeeded": result.succeeded,
                 "failed": result.failed,
                 "cancelled": result.cancelled,
+                "retryable": result.retryable,
             }
             self.busy = ""
             self.step = "done"
@@ -310,7 +391,22 @@ class ImportWidget(anywidget.AnyWidget):
         )
 
     def _show_progress(self, processed: int, failed: int, total: int) -> None:
-        self.progress = {"processed": processed, "failed": failed, "total": total}
+        started, first = self._progress_start
+        if first < 0:
+            # The first report counts records finished before delivery started,
+            # such as invalid ones, which must not inflate the rate.
+            self._progress_start = (time.monotonic(), processed)
+            first = processed
+        elapsed = time.monotonic() - started
+        rate = (processed - first) / elapsed if elapsed > 0.5 else None
+        eta = (total - processed) / rate if rate else None
+        self.progress = {
+            "processed": processed,
+            "failed": failed,
+            "total": total,
+            "rate": round(rate, 1) if rate is not None else None,
+            "eta": round(eta, 1) if eta is not None else None,
+        }
 
     def _show_table(self, table: Table, mapping: dict[str, str | None]) -> None:
         self._table = table
@@ -318,6 +414,7 @@ class ImportWidget(anywidget.AnyWidget):
             self.filename = table.filename
             self.columns = list(table.columns)
             self.samples = _samples(table)
+            self.file_info = _file_info(table)
             self.mapping = mapping
             self.error = ""
             self.step = "mapping"
@@ -344,6 +441,8 @@ class ImportWidget(anywidget.AnyWidget):
             if handler is None:
                 raise ImportStateError(f"Unknown message from the browser: {kind!r}")
             handler(self, content, list(buffers or ()))
+        except _Ignored:
+            pass
         except Exception as error:
             self._show_error(error)
 
@@ -382,26 +481,42 @@ class ImportWidget(anywidget.AnyWidget):
 
     def _on_upload_start(self, content: dict[str, Any], buffers: list[Any]) -> None:
         self._check_idle()
+        upload_id = str(content.get("upload_id") or "")
         size = int(content.get("size", -1))
         if size < 0:
             raise FileReadError("The browser sent no file size. Upload the file again.")
         name = str(content.get("name") or "upload")
-        self._upload = _Upload(name, size, str(content.get("mime") or ""))
+        self._generation += 1
+        self._upload = _Upload(upload_id, name, size, str(content.get("mime") or ""))
+        self._uploaded = None
         self._table = None
         self._prepared = None
         with self.hold_sync():
             self.error = ""
             self.filename = name
             self.busy = "Uploading"
-        self.send({"type": "upload_ack", "received": 0})
+        self.send({"type": "upload_ack", "upload_id": upload_id, "received": 0})
+
+    def _current_upload(self, content: dict[str, Any]) -> _Upload:
+        upload = self._upload
+        upload_id = str(content.get("upload_id") or "")
+        if upload is None or upload.upload_id != upload_id:
+            # Another view started a newer upload, or this one was cancelled.
+            self.send(
+                {
+                    "type": "upload_error",
+                    "upload_id": upload_id,
+                    "message": "This upload was replaced or cancelled.",
+                }
+            )
+            raise _Ignored
+        return upload
 
     def _on_upload_chunk(self, content: dict[str, Any], buffers: list[Any]) -> None:
-        upload = self._upload
-        if upload is None:
-            raise ImportStateError("Upload chunk without a started upload.")
-        if len(buffers) != 1:
-            raise FileReadError("Upload chunk without data. Upload the file again.")
+        upload = self._current_upload(content)
         try:
+            if len(buffers) != 1:
+                raise FileReadError("Upload chunk without data. Upload the file again.")
             if len(buffers[0]) > CHUNK_SIZE:
                 raise FileReadError(
                     f"Upload chunk of {len(buffers[0])} bytes is over the limit of "
@@ -410,20 +525,63 @@ class ImportWidget(anywidget.AnyWidget):
             upload.write(int(content.get("offset", -1)), buffers[0])
         except FileReadError as error:
             self._upload = None
-            self.send({"type": "upload_error", "message": str(error)})
+            self.busy = ""
+            self.send(
+                {
+                    "type": "upload_error",
+                    "upload_id": upload.upload_id,
+                    "message": str(error),
+                }
+            )
             raise
-        self.send({"type": "upload_ack", "received": upload.received})
+        self.send(
+            {
+                "type": "upload_ack",
+                "upload_id": upload.upload_id,
+                "received": upload.received,
+            }
+        )
+
+    def _on_upload_cancel(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        upload = self._upload
+        if upload is not None and upload.upload_id == content.get("upload_id"):
+            self._upload = None
+            self._generation += 1
+            self.busy = ""
 
     def _on_upload_end(self, content: dict[str, Any], buffers: list[Any]) -> None:
-        upload = self._upload
-        if upload is None:
-            raise ImportStateError("Upload finished without a started upload.")
+        upload = self._current_upload(content)
+        self._upload = None
         if upload.received != upload.size:
-            self._upload = None
+            self.busy = ""
             raise FileReadError(
                 f"Upload of {upload.name!r} stopped at {upload.received} of "
                 f"{upload.size} bytes. Upload the file again."
             )
+        self._uploaded = upload
+        self._read_upload({"with_header": self.with_header})
+
+    def _on_reread(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self._check_idle()
+        if self._uploaded is None:
+            raise ImportStateError("No uploaded file to read again. Upload a file.")
+        options = {
+            key: content.get(key)
+            for key in ("encoding", "delimiter", "header_row", "sheet")
+            if content.get(key) not in (None, "")
+        }
+        if "header_row" in options:
+            options["header_row"] = int(options["header_row"])
+        with_header = content.get("with_header")
+        options["with_header"] = (
+            self.with_header if with_header is None else bool(with_header)
+        )
+        self._read_upload(options)
+
+    def _read_upload(self, options: dict[str, Any]) -> None:
+        upload = self._uploaded
+        assert upload is not None
+        generation = self._generation
 
         async def read() -> None:
             self.busy = "Reading file"
@@ -432,11 +590,13 @@ class ImportWidget(anywidget.AnyWidget):
                     read_table,
                     memoryview(upload.buffer),
                     filename=upload.name,
-                    with_header=self.with_header,
+                    **options,
                 )
             finally:
-                self._upload = None
-                self.busy = ""
+                if generation == self._generation:
+                    self.busy = ""
+            if generation != self._generation:
+                return  # a newer upload or Start over replaced this file
             self._show_table(table, auto_map(self._schema, table.columns))
 
         self._spawn(read)
@@ -475,12 +635,25 @@ class ImportWidget(anywidget.AnyWidget):
     def _on_cancel(self, content: dict[str, Any], buffers: list[Any]) -> None:
         self.cancel()
 
+    def _on_retry_failed(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self._check_retry()
+
+        async def retry() -> None:
+            await self.retry_failed()
+
+        self._spawn(retry)
+
     def _on_download_rejected(
         self, content: dict[str, Any], buffers: list[Any]
     ) -> None:
         stem = pathlib.Path(self.filename or "records").stem
         self.send(
-            {"type": "download", "filename": f"{stem}-failed.csv", "mime": "text/csv"},
+            {
+                "type": "download",
+                "request": content.get("request"),
+                "filename": f"{stem}-failed.csv",
+                "mime": "text/csv",
+            },
             buffers=[rejected_csv(self.rejected)],
         )
 
@@ -496,13 +669,16 @@ class ImportWidget(anywidget.AnyWidget):
 
     def _on_reset(self, content: dict[str, Any], buffers: list[Any]) -> None:
         self._check_idle()
+        self._generation += 1
         self._upload = None
+        self._uploaded = None
         self._table = None
         self._prepared = None
         with self.hold_sync():
             self.error = ""
             self.busy = ""
             self.filename = ""
+            self.file_info = {}
             self.columns = []
             self.samples = {}
             self.mapping = {}
@@ -515,6 +691,9 @@ class ImportWidget(anywidget.AnyWidget):
         "upload_start": _on_upload_start,
         "upload_chunk": _on_upload_chunk,
         "upload_end": _on_upload_end,
+        "upload_cancel": _on_upload_cancel,
+        "reread": _on_reread,
+        "retry_failed": _on_retry_failed,
         "confirm_mapping": _on_confirm_mapping,
         "start_import": _on_start_import,
         "cancel": _on_cancel,
@@ -533,6 +712,47 @@ def _samples(table: Table, count: int = 3) -> dict[str, list[str]]:
         values = values[values.str.strip() != ""]
         samples[column] = [str(value) for value in values.unique()[:count]]
     return samples
+
+
+def _file_info(table: Table) -> dict[str, Any]:
+    return {
+        "filetype": table.filetype,
+        "encoding": table.encoding,
+        "delimiter": table.delimiter,
+        "header_row": table.header_row,
+        "sheet": table.sheet,
+        "sheets": list(table.sheets),
+        "rows": len(table.frame),
+        "warnings": list(table.warnings[:MAX_FILE_WARNINGS]),
+    }
+
+
+def _check_delivery_limits(
+    on_import_ready: Any, retries: Any, rate_limit: Any, batch_size: Any
+) -> None:
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise TypeError(
+            f"retries must be a whole number of at least 0, not {retries!r}"
+        )
+    if rate_limit is not None and (
+        isinstance(rate_limit, bool)
+        or not isinstance(rate_limit, int | float)
+        or rate_limit <= 0
+    ):
+        raise TypeError(
+            f"rate_limit must be a positive number of calls per second, "
+            f"not {rate_limit!r}"
+        )
+    if batch_size is not None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+            raise TypeError(f"batch_size must be a whole number, not {batch_size!r}")
+        if batch_size < 1:
+            raise TypeError(f"batch_size must be at least 1, not {batch_size}")
+        if on_import_ready is None:
+            raise TypeError(
+                "batch_size applies to on_import_ready; on_record_ready always "
+                "receives one record at a time."
+            )
 
 
 def _check_options(
