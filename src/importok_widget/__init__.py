@@ -13,6 +13,7 @@ from ._exceptions import (
     SchemaError,
     UnsupportedFileError,
 )
+from ._http import HttpResponse, JsonPoster, post_batch_json, post_json
 from ._pipeline import ImportResult
 from ._records import Record, RecordSet
 from ._widget import ImportWidget
@@ -22,13 +23,17 @@ __version__ = "0.1.0"
 __all__ = [
     "EmptyFileError",
     "FileReadError",
+    "HttpResponse",
     "ImportOkError",
     "ImportResult",
     "ImportStateError",
     "ImportWidget",
+    "JsonPoster",
     "MappingError",
     "Record",
     "RecordSet",
     "SchemaError",
     "UnsupportedFileError",
+    "post_batch_json",
+    "post_json",
 ]

@@ -18,7 +18,13 @@ MAX_RETRY_AFTER = 300.0
 
 
 def _transient_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [httpx.TransportError, ConnectionError]
+    # TimeoutError here is one raised inside a callback, such as aiohttp's total
+    # timeout. The import's own timeout raises CallTimedOut and is never retried.
+    errors: list[type[BaseException]] = [
+        httpx.TransportError,
+        ConnectionError,
+        TimeoutError,
+    ]
     try:
         import aiohttp
 

@@ -128,6 +128,7 @@ class ImportWidget(anywidget.AnyWidget):
         retries: int = 0,
         rate_limit: float | None = None,
         batch_size: int | None = None,
+        retry_backoff: float = 0.5,
         title: str = "Import records",
         **kwargs: Any,
     ) -> None:
@@ -151,6 +152,7 @@ class ImportWidget(anywidget.AnyWidget):
             retries=retries,
             rate_limit=rate_limit,
             batch_size=batch_size,
+            backoff=retry_backoff,
         )
         self._on_record_ready = on_record_ready
         self._on_import_ready = on_import_ready

@@ -10,7 +10,8 @@ It stands in for a real API in demos and tests::
     target.close()
 
 Each POST of a JSON object (or of a list of objects) is passed to `reject`. A returned
-message answers 422 with that message as the body, and None answers 201.
+message answers 422 with that message as the body, and None answers 201. For tests of
+failures, `respond` sees each body first and may answer with any status instead.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 Rejector = Callable[[dict[str, Any]], str | None]
+Responder = Callable[[Any], "tuple[int, str] | tuple[int, str, dict[str, str]] | None"]
 
 
 class LocalTarget:
@@ -30,16 +32,25 @@ class LocalTarget:
 
     `delay` is the time in seconds each request takes before it is answered, and
     `max_in_flight` records how many requests were being served at once, at most.
+    `respond(body)` may return `(status, text)` or `(status, text, headers)` to
+    answer a request itself; bodies it answers are not stored.
     """
 
     def __init__(
-        self, *, reject: Rejector | None = None, delay: float = 0.0, port: int = 0
+        self,
+        *,
+        reject: Rejector | None = None,
+        respond: Responder | None = None,
+        delay: float = 0.0,
+        port: int = 0,
     ) -> None:
         self.reject = reject
+        self.respond = respond
         self.delay = delay
         self.records: list[dict[str, Any]] = []
         self.rejected: list[dict[str, Any]] = []
         self.requests = 0
+        self.connections = 0
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
@@ -73,10 +84,15 @@ class LocalTarget:
     def __repr__(self) -> str:
         return f"LocalTarget({self.url}, {len(self.records)} records stored)"
 
-    def _receive(self, body: Any) -> tuple[int, str]:
+    def _receive(self, body: Any) -> tuple[int, str, dict[str, str]]:
+        if self.respond is not None:
+            answer = self.respond(body)
+            if answer is not None:
+                status, text, *rest = answer
+                return status, text, dict(rest[0]) if rest else {}
         items = body if isinstance(body, list) else [body]
         if not all(isinstance(item, dict) for item in items):
-            return 400, "Expected a JSON object or a list of objects"
+            return 400, "Expected a JSON object or a list of objects", {}
         messages = []
         if self.reject is not None:
             messages = [m for m in map(self.reject, items) if m]
@@ -86,8 +102,8 @@ class LocalTarget:
             else:
                 self.records.extend(items)
         if messages:
-            return 422, "; ".join(messages)
-        return 201, json.dumps({"stored": len(items)})
+            return 422, "; ".join(messages), {}
+        return 201, json.dumps({"stored": len(items)}), {}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         target = self
@@ -97,6 +113,11 @@ class LocalTarget:
             # Headers and body go out in separate writes, which Nagle's algorithm
             # would hold back for a delayed ACK of about 40 ms per request.
             disable_nagle_algorithm = True
+
+            def setup(self) -> None:
+                super().setup()
+                with target._lock:
+                    target.connections += 1
 
             def do_POST(self) -> None:  # noqa: N802 - name fixed by http.server
                 with target._lock:
@@ -108,13 +129,16 @@ class LocalTarget:
                     raw = self.rfile.read(length)
                     if target.delay:
                         time.sleep(target.delay)
+                    headers: dict[str, str] = {}
                     if self.path.split("?")[0] != "/records":
                         status, text = 404, "Not found: POST to /records"
                     else:
                         try:
-                            status, text = target._receive(json.loads(raw))
+                            body = json.loads(raw)
                         except ValueError:
                             status, text = 400, "Body is not valid JSON"
+                        else:
+                            status, text, headers = target._receive(body)
                 finally:
                     with target._lock:
                         target.in_flight -= 1
@@ -123,6 +147,8 @@ class LocalTarget:
                 content_type = "application/json" if status < 300 else "text/plain"
                 self.send_header("Content-Type", f"{content_type}; charset=utf-8")
                 self.send_header("Content-Length", str(len(payload)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
 
