@@ -41,6 +41,20 @@ export function uniqueId(prefix: string): string {
   return `importok-${prefix}-${idCounter}`;
 }
 
+/** Formats a whole number with thousands separators ("9,994"). */
+export function formatCount(value: number): string {
+  return Math.round(value).toLocaleString("en-US");
+}
+
+/** Formats a duration in seconds as M:SS, or H:MM:SS from one hour. */
+export function formatDuration(seconds: number): string {
+  const total = Math.max(0, Math.round(seconds));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const rest = String(total % 60).padStart(2, "0");
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, "0")}:${rest}` : `${minutes}:${rest}`;
+}
+
 /** Formats a byte count with decimal units ("1.5 MB"). */
 export function formatBytes(bytes: number): string {
   const units = ["bytes", "kB", "MB", "GB", "TB"];
@@ -64,12 +78,25 @@ export function percent(part: number, whole: number): number {
 
 export interface ProgressBar {
   element: HTMLDivElement;
-  set(value: number, max: number, text: string): void;
+  /**
+   * Shows `value` of `max` as done. The last `failed` of those are drawn in the
+   * error colour, and the bar gets the `iok-progress-has-failed` class.
+   */
+  set(value: number, max: number, text: string, failed?: number): void;
+}
+
+/** Returns `part / whole` as a CSS width in percent, exact rather than rounded. */
+function widthPercent(part: number, whole: number): string {
+  if (whole <= 0 || part <= 0) {
+    return "0%";
+  }
+  return `${Math.min(100, (part / whole) * 100)}%`;
 }
 
 /** Creates a `role="progressbar"` element whose aria-valuenow is a percentage. */
 export function createProgressBar(label: string, testId: string): ProgressBar {
   const fill = h("div", { class: "iok-progress-fill" });
+  const failedFill = h("div", { class: "iok-progress-fill iok-progress-failed" });
   const element = h(
     "div",
     {
@@ -82,14 +109,17 @@ export function createProgressBar(label: string, testId: string): ProgressBar {
       "data-testid": testId,
     },
     fill,
+    failedFill,
   );
   return {
     element,
-    set(value, max, text) {
-      const pct = percent(value, max);
-      element.setAttribute("aria-valuenow", String(pct));
+    set(value, max, text, failed = 0) {
+      const shownFailed = Math.min(Math.max(failed, 0), value);
+      element.setAttribute("aria-valuenow", String(percent(value, max)));
       element.setAttribute("aria-valuetext", text);
-      fill.style.width = `${pct}%`;
+      element.classList.toggle("iok-progress-has-failed", shownFailed > 0);
+      fill.style.width = widthPercent(value - shownFailed, max);
+      failedFill.style.width = widthPercent(shownFailed, max);
     },
   };
 }

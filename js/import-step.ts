@@ -1,6 +1,6 @@
-// Import step: delivery progress and the Cancel button.
-import { createProgressBar, h, setText } from "./dom";
-import { readProgress } from "./model";
+// Import step: delivery progress, speed, time left and the Cancel button.
+import { createProgressBar, formatCount, formatDuration, h, setText } from "./dom";
+import { type Progress, readProgress } from "./model";
 import { createActions, createButton, createPanelShell, type StepContext, type StepPanel } from "./panel";
 
 export function renderImport(context: StepContext): StepPanel {
@@ -8,7 +8,12 @@ export function renderImport(context: StepContext): StepPanel {
   const { element, heading } = createPanelShell("import", "Importing records");
 
   const bar = createProgressBar("Import progress", "import-progress");
-  const text = h("div", { class: "iok-progress-text", "data-testid": "import-progress-text" });
+  const counts = h("span");
+  const failed = h("span", { class: "iok-progress-failed-text" });
+  const rate = h("span", { "data-testid": "import-rate" });
+  const timeLeft = h("span");
+  const status = h("span");
+  const text = h("div", { class: "iok-progress-text", "data-testid": "import-progress-text" }, counts, failed, rate, timeLeft, status);
   // Cancelling is local to this view until the kernel moves on to step done.
   let cancelling = false;
   const cancelButton = createButton("Cancel", "cancel", () => {
@@ -21,9 +26,19 @@ export function renderImport(context: StepContext): StepPanel {
 
   function update(): void {
     const progress = readProgress(model);
-    const summary = `${progress.processed} / ${progress.total}, ${progress.failed} failed`;
-    bar.set(progress.processed, progress.total, summary);
-    setText(text, cancelling ? `${summary}. Cancelling…` : summary);
+    const summary = `${formatCount(progress.processed)} / ${formatCount(progress.total)}`;
+    const failedText = `${formatCount(progress.failed)} failed`;
+    bar.set(progress.processed, progress.total, `${summary}, ${failedText}`, progress.failed);
+
+    setText(counts, summary);
+    setText(failed, ` · ${failedText}`);
+    failed.classList.toggle("iok-has-failed", progress.failed > 0);
+    setText(rate, progress.rate === null ? "" : ` · ${formatRate(progress.rate)}`);
+    rate.hidden = progress.rate === null;
+    const left = describeTimeLeft(progress);
+    setText(timeLeft, left === "" ? "" : ` · ${left}`);
+    setText(status, cancelling ? ". Cancelling…" : "");
+
     // Cancel does not check actionsBlocked(), so a busy kernel cannot block it.
     cancelButton.disabled = cancelling;
     setText(cancelButton, cancelling ? "Cancelling…" : "Cancel");
@@ -31,4 +46,16 @@ export function renderImport(context: StepContext): StepPanel {
 
   update();
   return { element, heading, update };
+}
+
+function formatRate(rate: number): string {
+  const shown = rate < 10 ? rate.toFixed(1) : formatCount(rate);
+  return `${shown} records/s`;
+}
+
+function describeTimeLeft(progress: Progress): string {
+  if (progress.eta === null || progress.processed >= progress.total) {
+    return "";
+  }
+  return `about ${formatDuration(progress.eta)} left`;
 }

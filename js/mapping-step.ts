@@ -1,6 +1,8 @@
-// Mapping step: one select per field, sample values of the chosen column,
-// a hint for unmapped required fields and a warning for shared columns.
+// Mapping step: the file settings, one select per field, sample values of the
+// chosen column, a hint for unmapped required fields and a warning for shared
+// columns.
 import { h, setText, uniqueId } from "./dom";
+import { createFileSettings } from "./file-settings";
 import { type Field, type Mapping, readColumns, readFields, readMapping, readSamples, readText } from "./model";
 import { createActions, createButton, createPanelShell, type StepContext, type StepPanel } from "./panel";
 
@@ -10,17 +12,21 @@ interface FieldRow {
   field: Field;
   select: HTMLSelectElement;
   samples: HTMLElement;
+  element: HTMLTableRowElement;
 }
 
 /**
- * Builds the mapping panel for the current `fields` and `columns`. The caller
- * rebuilds it when either changes, because each select lists the columns.
+ * Builds the mapping panel. When `fields` or `columns` change, as after the file
+ * is read again with other settings, only the table rows are built again, so
+ * focus and the file settings section stay as they are.
  */
 export function renderMapping(context: StepContext): StepPanel {
   const { model } = context;
   const { element, heading } = createPanelShell("mapping", "Map columns to fields");
-  const fields = readFields(model);
-  const columns = readColumns(model);
+  let fields: Field[] = [];
+  let columns: string[] = [];
+  let rows: FieldRow[] = [];
+  let tableKey = "";
 
   // Option values are column indexes, so a column named "" cannot clash with "not mapped".
   const columnOf = (value: string): string | null => (value === "" ? null : (columns[Number(value)] ?? null));
@@ -42,17 +48,30 @@ export function renderMapping(context: StepContext): StepPanel {
     tbody,
   );
 
-  const rows: FieldRow[] = fields.map((field) => {
-    const row = createFieldRow(field, columns);
-    row.select.addEventListener("change", () => {
-      const mapping = { ...readMapping(model), [field.key]: columnOf(row.select.value) };
-      model.set("mapping", mapping);
-      model.save_changes();
-      update();
+  function rebuildRowsIfChanged(): void {
+    const nextFields = readFields(model);
+    const nextColumns = readColumns(model);
+    const key = JSON.stringify([nextFields, nextColumns]);
+    if (key === tableKey) {
+      return;
+    }
+    tableKey = key;
+    fields = nextFields;
+    columns = nextColumns;
+    rows = fields.map((field) => {
+      const row = createFieldRow(field, columns);
+      row.select.addEventListener("change", () => {
+        const mapping = { ...readMapping(model), [field.key]: columnOf(row.select.value) };
+        model.set("mapping", mapping);
+        model.save_changes();
+        update();
+      });
+      return row;
     });
-    tbody.append(row.element);
-    return row;
-  });
+    tbody.replaceChildren(...rows.map((row) => row.element));
+  }
+
+  const fileSettings = createFileSettings(context);
 
   const warnings = h("div", { class: "iok-warning", role: "status" });
   const hintId = uniqueId("mapping-hint");
@@ -74,9 +93,11 @@ export function renderMapping(context: StepContext): StepPanel {
   );
   continueButton.setAttribute("aria-describedby", hintId);
 
-  element.append(intro, table, warnings, hint, createActions(backButton, continueButton));
+  element.append(intro, fileSettings.element, table, warnings, hint, createActions(backButton, continueButton));
 
   function update(): void {
+    rebuildRowsIfChanged();
+    fileSettings.update();
     const mapping = readMapping(model);
     const filename = readText(model, "filename");
     const columnCount = `${columns.length} ${columns.length === 1 ? "column" : "columns"}`;
@@ -106,7 +127,7 @@ export function renderMapping(context: StepContext): StepPanel {
   return { element, heading, update };
 }
 
-function createFieldRow(field: Field, columns: string[]): FieldRow & { element: HTMLTableRowElement } {
+function createFieldRow(field: Field, columns: string[]): FieldRow {
   const selectId = uniqueId("map");
   const descriptionId = uniqueId("map-help");
   const label = h("label", { for: selectId, class: "iok-field-label" }, field.label);

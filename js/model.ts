@@ -24,6 +24,7 @@ export interface Field {
 }
 
 export interface ReviewError {
+  /** 1-based data row for display, or the kernel's text when it is not a row index. */
   row: string;
   field: string;
   value: string;
@@ -41,14 +42,50 @@ export interface Progress {
   processed: number;
   failed: number;
   total: number;
+  /** Records per second, or null when unknown. */
+  rate: number | null;
+  /** Estimated seconds left, or null until the kernel has an estimate. */
+  eta: number | null;
 }
 
 export interface Result {
   total: number;
   succeeded: number;
   failed: number;
-  /** True when the user cancelled the import. The kernel sends it in addition to the documented counts. */
+  /** True when the user cancelled the import. */
   cancelled: boolean;
+  /** Failed records whose delivery failed, which retry_failed sends again. */
+  retryable: number;
+}
+
+/** Settings the kernel used to read the uploaded file, from the file_info trait. */
+export interface FileInfo {
+  /** MIME type of the file, such as "text/csv". */
+  filetype: string;
+  /** Python codec name used to decode a text file, or null for a workbook. */
+  encoding: string | null;
+  /** Field delimiter of a text file, or null for a workbook. */
+  delimiter: string | null;
+  /** 0-based index of the header among the non-blank rows. */
+  headerRow: number;
+  /** Sheet read from a workbook, or null for a text file. */
+  sheet: string | null;
+  /** Every sheet of a workbook, empty for a text file. */
+  sheets: string[];
+  /** Number of data rows. */
+  rows: number;
+  /** Notes about single rows, such as rows with more values than the header. */
+  warnings: string[];
+}
+
+/** Settings for the reread message. A null value lets the kernel detect that setting. */
+export interface ReadSettings {
+  encoding: string | null;
+  delimiter: string | null;
+  /** 0-based, like FileInfo.headerRow. */
+  headerRow: number | null;
+  sheet: string | null;
+  withHeader: boolean;
 }
 
 export type Mapping = Record<string, string | null>;
@@ -59,6 +96,7 @@ export interface Traits {
   title: string;
   with_header: boolean;
   filename: string;
+  file_info: unknown;
   columns: unknown;
   samples: unknown;
   mapping: unknown;
@@ -78,6 +116,7 @@ export const TRAIT_NAMES: readonly (keyof Traits)[] = [
   "title",
   "with_header",
   "filename",
+  "file_info",
   "columns",
   "samples",
   "mapping",
@@ -98,6 +137,19 @@ export function toText(value: unknown): string {
     return "";
   }
   return typeof value === "string" ? value : String(value);
+}
+
+/** Converts a number to a non-negative finite number, or null. */
+function toOptionalNumber(value: unknown): number | null {
+  if (value === null || value === undefined || value === "") {
+    return null;
+  }
+  const n = typeof value === "number" ? value : Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : null;
+}
+
+function toOptionalText(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
 }
 
 /** Converts a count to a non-negative finite number, or 0. */
@@ -162,7 +214,7 @@ export function readReview(model: Model): Review {
     valid: toCount(review.valid),
     invalid: toCount(review.invalid),
     errors: errors.map((error) => ({
-      row: toText(error.row),
+      row: displayRow(error.row),
       field: toText(error.field),
       value: toText(error.value),
       message: toText(error.message),
@@ -177,6 +229,8 @@ export function readProgress(model: Model): Progress {
     processed: toCount(progress.processed),
     failed: toCount(progress.failed),
     total: toCount(progress.total),
+    rate: toOptionalNumber(progress.rate),
+    eta: toOptionalNumber(progress.eta),
   };
 }
 
@@ -188,7 +242,36 @@ export function readResult(model: Model): Result {
     succeeded: toCount(result.succeeded),
     failed: toCount(result.failed),
     cancelled: result.cancelled === true,
+    retryable: toCount(result.retryable),
   };
+}
+
+/** Reads file_info, or returns null before a file has been read. */
+export function readFileInfo(model: Model): FileInfo | null {
+  const raw = model.get("file_info");
+  if (!isRecord(raw) || Object.keys(raw).length === 0) {
+    return null;
+  }
+  const headerRow = toOptionalNumber(raw.header_row);
+  return {
+    filetype: toText(raw.filetype),
+    encoding: toOptionalText(raw.encoding),
+    delimiter: toOptionalText(raw.delimiter),
+    headerRow: headerRow === null ? 0 : Math.floor(headerRow),
+    sheet: toOptionalText(raw.sheet),
+    sheets: Array.isArray(raw.sheets) ? raw.sheets.map(toText) : [],
+    rows: toCount(raw.rows),
+    warnings: Array.isArray(raw.warnings) ? raw.warnings.map(toText) : [],
+  };
+}
+
+/** Turns a 0-based data row index into the 1-based row number shown to people. */
+function displayRow(value: unknown): string {
+  const index = typeof value === "number" ? value : Number(value);
+  if (value !== null && value !== "" && Number.isInteger(index) && index >= 0) {
+    return String(index + 1);
+  }
+  return toText(value);
 }
 
 export function readText(model: Model, name: "title" | "filename" | "error" | "busy"): string {

@@ -22,7 +22,8 @@ export function renderReview(context: StepContext): StepPanel {
     createStat("Total", total),
   );
 
-  const errorsCaption = h("caption");
+  const errorsCount = h("span");
+  const errorsCaption = h("caption", {}, errorsCount, h("span", { class: "iok-caption-note" }, "Row 1 is the first data row."));
   const errorsBody = h("tbody");
   const errorsTable = h(
     "table",
@@ -57,12 +58,11 @@ export function renderReview(context: StepContext): StepPanel {
 
     errorsWrapper.hidden = review.errors.length === 0;
     const shown = review.errors.slice(0, MAX_ERRORS_SHOWN);
-    setText(
-      errorsCaption,
+    const count =
       review.errors.length > shown.length
         ? `First ${shown.length} of ${review.errors.length} problems`
-        : `Problems found (${review.errors.length})`,
-    );
+        : `Problems found (${review.errors.length})`;
+    setText(errorsCount, count);
     const labels = new Map(readFields(model).map((field) => [field.key, field.label]));
     errorsBody.replaceChildren(...shown.map((error) => createErrorRow(error, labels)));
 

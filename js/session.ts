@@ -1,8 +1,10 @@
 // Upload and download state of one view. anywidget (0.11) gives every view its
 // own model proxy and removes the listeners registered through it when the view
-// is disposed, so this state cannot outlive its view: dispose() aborts a running
-// upload, so the kernel is not left waiting for chunks.
-import { CHUNK_SIZE, type Model } from "./model";
+// is disposed, so this state cannot outlive its view. dispose() cancels a running
+// upload, so the kernel is not left waiting for chunks. Kernel messages reach
+// every view, so each upload and download request carries a random id, and a
+// view handles only the kernel messages that carry its own ids.
+import { CHUNK_SIZE, type Model, type ReadSettings } from "./model";
 
 /** Seconds without an upload_ack before the upload is shown as waiting. */
 const STALL_SECONDS = 10;
@@ -42,16 +44,33 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Returns 128 random bits as hex. crypto.getRandomValues works on plain-HTTP
+ * pages too, unlike crypto.randomUUID, which needs a secure context.
+ */
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 export class Session {
   readonly model: Model;
   upload: UploadStatus = { phase: "idle", name: "", size: 0, acked: 0, stalled: false };
-  /** Number of download_rejected requests of this view still waiting for a download message. */
-  pendingDownloads = 0;
+  /** Request ids of this view's download_rejected messages still waiting for a download message. */
+  readonly pendingDownloads = new Set<string>();
   /** Browser-side error, shown in the error banner next to the kernel's `error`. */
   notice = "";
+  /**
+   * File settings last sent in a reread message, so the mapping step shows them
+   * again after the panel is rebuilt. Null until the user applies settings for
+   * the current file.
+   */
+  readSettings: ReadSettings | null = null;
 
   private readonly listeners = new Set<() => void>();
   private file: File | null = null;
+  /** Id of the running upload, sent with every upload message; "" when idle. */
+  private uploadId = "";
   /** Incremented on every start and stop, so a chunk read that finishes late is dropped. */
   private generation = 0;
   /** True from sending a message that the kernel acknowledges with upload_ack until that ack arrives. */
@@ -84,14 +103,22 @@ export class Session {
     }
     this.generation += 1;
     this.file = file;
+    this.uploadId = randomId();
     this.notice = "";
+    this.readSettings = null;
     this.upload = { phase: "uploading", name: file.name, size: file.size, acked: 0, stalled: false };
     this.listenForUpload(true);
-    this.sendAwaitingAck({ type: "upload_start", name: file.name, size: file.size, mime: file.type });
+    this.sendAwaitingAck({
+      type: "upload_start",
+      upload_id: this.uploadId,
+      name: file.name,
+      size: file.size,
+      mime: file.type,
+    });
     this.notify();
   }
 
-  /** Stops the upload and sends reset, so the kernel drops the bytes it has stored. */
+  /** Stops the upload and sends upload_cancel, so the kernel drops the bytes it has stored. */
   cancelUpload(): void {
     if (this.upload.phase !== "uploading") {
       return;
@@ -106,21 +133,25 @@ export class Session {
       this.abortUpload();
     }
     this.finishUpload();
-    this.pendingDownloads = 0;
+    this.pendingDownloads.clear();
     this.listenForDownload(false);
     this.listeners.clear();
   }
 
-  /** Sends reset, which also ends an upload that another view or an earlier page left running in the kernel. */
+  /**
+   * Sends reset. It ends an upload that another view or an earlier page left
+   * running in the kernel, whose upload_id this view cannot know.
+   */
   resetKernel(): void {
     this.model.send({ type: "reset" });
   }
 
-  /** Sends download_rejected. The matching download message is saved as a file. */
+  /** Sends download_rejected with a new request id. The download message with that id is saved as a file. */
   requestDownload(): void {
-    this.pendingDownloads += 1;
+    const request = randomId();
+    this.pendingDownloads.add(request);
     this.listenForDownload(true);
-    this.model.send({ type: "download_rejected" });
+    this.model.send({ type: "download_rejected", request });
     this.notify();
   }
 
@@ -147,11 +178,15 @@ export class Session {
   }
 
   private readonly onUploadMessage: CustomHandler = (message) => {
+    // Every view receives every upload message, so drop those of other uploads.
+    if (this.uploadId === "" || messageField(message, "upload_id") !== this.uploadId) {
+      return;
+    }
     const type = messageType(message);
     if (type === "upload_ack") {
       this.handleAck(messageField(message, "received"));
     } else if (type === "upload_error") {
-      // The kernel has already dropped the upload, so no reset is sent.
+      // The kernel has already dropped the upload, so no upload_cancel is sent.
       const reason = String(messageField(message, "message") ?? "");
       this.finishUpload();
       this.notice = `Upload failed: ${reason || "the kernel rejected the file."}`;
@@ -174,7 +209,7 @@ export class Session {
   };
 
   private handleAck(rawReceived: unknown): void {
-    // Every view receives every ack, so ignore acks this session is not waiting for.
+    // A repeated or late ack for this upload can arrive while no message awaits one.
     if (!this.awaitingAck || this.upload.phase !== "uploading" || this.file === null) {
       return;
     }
@@ -190,7 +225,7 @@ export class Session {
     clearTimeout(this.stallTimer);
     this.upload = { ...this.upload, acked: received, stalled: false };
     if (received === size) {
-      this.model.send({ type: "upload_end" });
+      this.model.send({ type: "upload_end", upload_id: this.uploadId });
       this.upload = { ...this.upload, phase: "processing" };
     } else {
       // The kernel's count is authoritative, so the next chunk starts at `received`.
@@ -214,7 +249,7 @@ export class Session {
     if (generation !== this.generation) {
       return;
     }
-    this.sendAwaitingAck({ type: "upload_chunk", offset }, [chunk]);
+    this.sendAwaitingAck({ type: "upload_chunk", upload_id: this.uploadId, offset }, [chunk]);
   }
 
   /** Stops the upload after a browser-side failure and shows `message`. */
@@ -225,15 +260,15 @@ export class Session {
   }
 
   private abortUpload(): void {
+    const uploadId = this.uploadId;
     this.finishUpload();
-    // NOTE: the protocol has no message to abort an upload. `reset` is the closest:
-    // it drops the stored bytes and clears the kernel's busy "Uploading".
-    this.model.send({ type: "reset" });
+    this.model.send({ type: "upload_cancel", upload_id: uploadId });
   }
 
   private finishUpload(): void {
     this.generation += 1;
     this.file = null;
+    this.uploadId = "";
     this.awaitingAck = false;
     clearTimeout(this.stallTimer);
     this.upload = { phase: "idle", name: "", size: 0, acked: 0, stalled: false };
@@ -259,11 +294,12 @@ export class Session {
   }
 
   private readonly onDownloadMessage: CustomHandler = (message, buffers) => {
-    if (messageType(message) !== "download" || this.pendingDownloads === 0) {
+    const request = messageField(message, "request");
+    if (messageType(message) !== "download" || typeof request !== "string" || !this.pendingDownloads.has(request)) {
       return;
     }
-    this.pendingDownloads -= 1;
-    if (this.pendingDownloads === 0) {
+    this.pendingDownloads.delete(request);
+    if (this.pendingDownloads.size === 0) {
       this.listenForDownload(false);
     }
     const buffer = buffers[0];
@@ -279,8 +315,8 @@ export class Session {
 
   /** Drops pending downloads when the kernel responds with an error or a new step instead. */
   private readonly onDownloadAbandoned = (): void => {
-    if (this.pendingDownloads > 0 && (this.model.get("error") || this.model.get("step") !== "done")) {
-      this.pendingDownloads = 0;
+    if (this.pendingDownloads.size > 0 && (this.model.get("error") || this.model.get("step") !== "done")) {
+      this.pendingDownloads.clear();
       this.listenForDownload(false);
       this.notify();
     }

@@ -93,8 +93,10 @@ function render({ model, el }: RenderProps<Traits>): () => void {
       }
       if (name === "step") {
         session.notice = "";
-        rebuildPanel();
-      } else if ((name === "fields" || name === "columns") && readStep(model) === "mapping") {
+        if (readStep(model) === "upload") {
+          // The upload step leads on only through a new upload, so the old file's read settings no longer apply.
+          session.readSettings = null;
+        }
         rebuildPanel();
       }
       refresh();
