@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -103,3 +105,62 @@ def check_mapping(
             f"column of the file (columns: {', '.join(map(repr, columns))})."
         )
     return complete
+
+
+Mapper = Callable[[list[Field], list[str]], Mapping[str, str | None]]
+
+
+def _checked_mapper_result(
+    result: Any, fields: list[Field], columns: list[str]
+) -> dict[str, str | None]:
+    if not isinstance(result, Mapping):
+        raise MappingError(
+            f"mapper returned {type(result).__name__}: return a dict of field key "
+            "to column name or None"
+        )
+    keys = {spec.key for spec in fields}
+    known_columns = set(columns)
+    for key, column in result.items():
+        if key not in keys:
+            raise MappingError(
+                f"mapper returned unknown field {key!r}. Fields are: "
+                f"{', '.join(map(repr, keys))}"
+            )
+        if column not in (None, "") and column not in known_columns:
+            raise MappingError(
+                f"mapper mapped field {key!r} to column {column!r}, which the file "
+                f"does not have. Columns are: {', '.join(map(repr, columns))}"
+            )
+    return {spec.key: result.get(spec.key) or None for spec in fields}
+
+
+def map_columns(
+    fields: list[Field],
+    columns: list[str],
+    *,
+    preferred: Mapping[str, str | None] | None = None,
+    mapper: Mapper | None = None,
+) -> dict[str, str | None]:
+    """Map fields to columns with `mapper`, or with `preferred` and then `auto_map`.
+
+    `mapper(fields, columns)` replaces the automatic strategy. Otherwise each field
+    takes its `preferred` column when the file has it, and the other fields are
+    mapped automatically to the columns left over.
+    """
+    if mapper is not None:
+        return _checked_mapper_result(
+            mapper(list(fields), list(columns)), fields, columns
+        )
+
+    mapping: dict[str, str | None] = {spec.key: None for spec in fields}
+    used: set[str] = set()
+    for spec in fields:
+        column = (preferred or {}).get(spec.key)
+        if column and column in columns and column not in used:
+            mapping[spec.key] = column
+            used.add(column)
+    rest = [spec for spec in fields if mapping[spec.key] is None]
+    free = [column for column in columns if column not in used]
+    if rest and free:
+        mapping.update(auto_map(rest, free))
+    return mapping

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ._checking import check_table
 from ._delivery import (
     INTERRUPTED,
     Delivery,
@@ -19,7 +20,7 @@ from ._delivery import (
     Progress,
     ProgressListener,
 )
-from ._rules import transform, validate
+from ._rules import CompiledField
 from ._schema import Field
 
 if TYPE_CHECKING:
@@ -76,59 +77,25 @@ class Prepared:
         }
 
 
-def prepare(
-    fields: list[Field], table: Table, mapping: dict[str, str | None]
+async def prepare(
+    fields: list[CompiledField],
+    table: Table,
+    mapping: dict[str, str | None],
+    *,
+    throttle: int = 1,
+    pass_through: bool = False,
 ) -> Prepared:
-    """Transform and validate every mapped column of `table`, a column at a time."""
-    index = pd.RangeIndex(len(table.frame), name="row_index")
-    columns = {}
-    for spec in fields:
-        column_name = mapping.get(spec.key)
-        if column_name:
-            column = table.frame[column_name].astype(STRING)
-            column = pd.Series(column.array, index=index, name=spec.key)
-        else:
-            column = pd.Series([""] * len(index), index=index, dtype=STRING)
-        columns[spec.key] = transform(column, spec.transformers)
-    records = pd.DataFrame(columns, index=index)
+    """Transform and validate every mapped column of `table`, a whole column at once.
 
-    parts = []
-    labels = []
-    for spec in fields:
-        column = records[spec.key]
-        for _, failed, message in validate(column, spec.validators):
-            rows = failed.index[failed.to_numpy()]
-            if len(rows) == 0:
-                continue
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "row": rows,
-                        "field": spec.key,
-                        "value": column.loc[rows].to_numpy(),
-                        "message": message,
-                    }
-                )
-            )
-            labels.append(spec.label)
-
-    if parts:
-        errors = pd.concat(parts, ignore_index=True)
-        label_of = {spec.key: spec.label for spec in fields}
-        errors = errors.sort_values("row", kind="stable", ignore_index=True)
-        described = errors["field"].map(label_of) + ": " + errors["message"]
-        row_errors = described.groupby(errors["row"].to_numpy(), sort=True).agg(
-            "; ".join
-        )
-        row_errors.index.name = "row_index"
-    else:
-        errors = pd.DataFrame(
-            {"row": pd.Series(dtype="int64"), "field": [], "value": [], "message": []}
-        )
-        row_errors = pd.Series(
-            dtype=STRING, index=pd.Index([], dtype="int64", name="row_index")
-        )
-    return Prepared(table, dict(mapping), records, errors, row_errors.astype(STRING))
+    The vectorised rules run in worker threads, async custom rules on the running
+    loop with at most `throttle` calls in flight.
+    """
+    checked = await check_table(
+        fields, table.frame, mapping, throttle=throttle, pass_through=pass_through
+    )
+    return Prepared(
+        table, dict(mapping), checked.records, checked.errors, checked.row_errors
+    )
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,13 @@ import anywidget
 import pandas as pd
 import traitlets
 
+from ._checking import count_errors
+from ._config import build_config, load_config, save_config, widget_arguments
+from ._custom_rules import CustomRule
 from ._delivery import DeliveryOptions
 from ._exceptions import FileReadError, ImportOkError, ImportStateError, SchemaError
-from ._mapping import auto_map, check_mapping
+from ._import_schema import FieldProcessor, ImportSchema
+from ._mapping import Mapper, check_mapping
 from ._pipeline import (
     ImportResult,
     Prepared,
@@ -26,9 +30,8 @@ from ._pipeline import (
     run_import,
 )
 from ._protocol import CHUNK_SIZE, MAX_FILE_WARNINGS
+from ._providers import Provider
 from ._reading import Table, read_table
-from ._rules import check_rules
-from ._schema import parse_fields
 
 logger = logging.getLogger("importok_widget")
 
@@ -130,10 +133,28 @@ class ImportWidget(anywidget.AnyWidget):
         batch_size: int | None = None,
         retry_backoff: float = 0.5,
         title: str = "Import records",
+        transformers: Mapping[str, Callable[..., Any] | CustomRule] | None = None,
+        validators: Mapping[str, Callable[..., Any] | CustomRule] | None = None,
+        providers: Mapping[str, Any] | None = None,
+        mapper: Mapper | None = None,
+        field_processor: FieldProcessor | None = None,
+        column_mapping: Mapping[str, str | None] | None = None,
+        pass_through: bool = False,
+        number_locale: str = "en",
         **kwargs: Any,
     ) -> None:
-        schema = parse_fields(fields)
-        check_rules(schema)
+        setup = ImportSchema(
+            fields,
+            transformers=transformers,
+            validators=validators,
+            providers=providers,
+            mapper=mapper,
+            field_processor=field_processor,
+            column_mapping=column_mapping,
+            pass_through=pass_through,
+            number_locale=number_locale,
+        )
+        schema = setup.fields
         _check_options(
             on_record_ready, on_import_ready, on_import_progress, throttle, timeout
         )
@@ -145,6 +166,15 @@ class ImportWidget(anywidget.AnyWidget):
             fields=[spec.to_json() for spec in schema], title=title, **kwargs
         )
         self._schema = schema
+        self._setup = setup
+        self._compiled = setup.compiled
+        self._config_options: dict[str, Any] = {
+            "throttle": throttle,
+            "timeout": timeout,
+            "title": title,
+            "pass_through": pass_through,
+            "number_locale": number_locale,
+        }
         self._meta = dict(meta or {})
         self._options = DeliveryOptions(
             throttle=throttle,
@@ -199,6 +229,72 @@ class ImportWidget(anywidget.AnyWidget):
         return self._prepared.errors
 
     @property
+    def error_counts(self) -> pd.DataFrame:
+        """Validation errors of the current file counted by `field` and `message`.
+
+        Columns: `field`, `message`, `count`; fields in schema order, the most
+        frequent message of each field first.
+        """
+        return count_errors(self.errors, [spec.key for spec in self._schema])
+
+    def field_provider(self, key: str) -> Provider | None:
+        """Return the provider named by field `key`'s `provider` setting, or None.
+
+        `await provider.options()` and `await provider.find(query)` return
+        `{"value", "label"}` dicts.
+        """
+        for spec in self._schema:
+            if spec.key == key:
+                return self._setup.provider(spec.provider) if spec.provider else None
+        raise KeyError(f"No field {key!r}. Fields are: {[s.key for s in self._schema]}")
+
+    def to_config(self, path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+        """Return the fields, the last mapping and the options as JSON-compatible data.
+
+        With `path`, also write them there as JSON. Load them with
+        `ImportWidget.from_config`. Callbacks, `meta` and functions are not stored.
+        """
+        mapping = dict(self.mapping) or dict(self._setup.column_mapping)
+        options = dict(self._config_options, with_header=self.with_header)
+        config = build_config(self._setup, mapping, options)
+        if path is not None:
+            save_config(config, path)
+        return config
+
+    @classmethod
+    def from_config(
+        cls, config: Mapping[str, Any] | str | os.PathLike[str], **kwargs: Any
+    ) -> ImportWidget:
+        """Create a widget from `to_config()` output or its JSON file.
+
+        Pass the callbacks, `meta` and the functions that the config names again as
+        keyword arguments, which also override stored options. The stored mapping
+        maps every field whose column the next file has. Raises `SchemaError` naming
+        custom rules and providers that the config uses but `kwargs` lacks.
+        """
+        arguments = widget_arguments(load_config(config), kwargs)
+        with_header = arguments.pop("with_header", True)
+        widget = cls(**arguments)
+        widget.with_header = with_header
+        return widget
+
+    def _use_fields(self, table: Table) -> None:
+        """Apply `field_processor` for a new file, and show the resulting fields."""
+        schema, compiled = self._setup.fields_for(table.columns, table.frame)
+        self._schema = schema
+        self._compiled = compiled
+        self.fields = [spec.to_json() for spec in schema]
+
+    async def _check(self, table: Table, mapping: dict[str, str | None]) -> Prepared:
+        return await prepare(
+            self._compiled,
+            table,
+            mapping,
+            throttle=self._options.throttle,
+            pass_through=self._setup.pass_through,
+        )
+
+    @property
     def running(self) -> bool:
         """Whether an import is delivering records now."""
         return self._running is not None and not self._running.done()
@@ -226,13 +322,16 @@ class ImportWidget(anywidget.AnyWidget):
             table = await asyncio.to_thread(
                 read_table, source, filename=filename, with_header=with_header
             )
+            self._use_fields(table)
             chosen = (
-                auto_map(self._schema, table.columns) if mapping is None else mapping
+                self._setup.map_columns(self._schema, table.columns)
+                if mapping is None
+                else mapping
             )
             complete = check_mapping(self._schema, table.columns, dict(chosen))
             self._show_table(table, complete)
             self.busy = "Checking records"
-            prepared = await asyncio.to_thread(prepare, self._schema, table, complete)
+            prepared = await self._check(table, complete)
             self._show_review(prepared)
         finally:
             self.busy = ""
@@ -599,7 +698,9 @@ class ImportWidget(anywidget.AnyWidget):
                     self.busy = ""
             if generation != self._generation:
                 return  # a newer upload or Start over replaced this file
-            self._show_table(table, auto_map(self._schema, table.columns))
+            self._use_fields(table)
+            mapping = self._setup.map_columns(self._schema, table.columns)
+            self._show_table(table, mapping)
 
         self._spawn(read)
 
@@ -614,9 +715,7 @@ class ImportWidget(anywidget.AnyWidget):
         async def check() -> None:
             self.busy = "Checking records"
             try:
-                prepared = await asyncio.to_thread(
-                    prepare, self._schema, table, mapping
-                )
+                prepared = await self._check(table, mapping)
             finally:
                 self.busy = ""
             self._show_review(prepared)
