@@ -296,3 +296,80 @@ async def test_second_start_while_running_is_shown() -> None:
     release.set()
     await browser.wait_for_step("done", allow_error=True)
     assert widget.result["total"] == 1
+
+
+async def test_failed_read_shows_no_file() -> None:
+    widget = ImportWidget(fields=FIELDS, on_record_ready=lambda r, m: None)
+    browser = Browser(widget)
+
+    browser.upload("broken.csv", bytes(range(256)) * 40)
+    await browser.wait_for_error()
+
+    assert widget.filename == ""
+
+
+async def test_cancelled_upload_shows_no_file() -> None:
+    widget = ImportWidget(fields=FIELDS, on_record_ready=lambda r, m: None)
+    browser = Browser(widget)
+
+    start = {"name": "big.csv", "size": 100, "mime": ""}
+    browser.send({"type": "upload_start", "upload_id": "u9", **start})
+    browser.send({"type": "upload_cancel", "upload_id": "u9"})
+
+    assert widget.filename == ""
+    assert widget.busy == ""
+    browser.send({"type": "upload_chunk", "upload_id": "u9", "offset": 0}, [b"x"])
+    assert browser.replies[-1][0] == {
+        "type": "upload_error",
+        "upload_id": "u9",
+        "message": "This upload was replaced or cancelled.",
+    }
+
+
+async def test_reread_applies_encoding_and_delimiter() -> None:
+    widget = ImportWidget(
+        fields={"name": {}, "city": {}}, on_record_ready=lambda r, m: None
+    )
+    browser = Browser(widget)
+    data = "Name;City\nZoë Ferrand;Montréal\n".encode("cp1252")
+    browser.upload("people.csv", data)
+    await browser.wait_for_step("mapping")
+
+    browser.send(
+        {
+            "type": "reread",
+            "encoding": "latin-1",
+            "delimiter": ",",
+            "header_row": None,
+            "sheet": None,
+            "with_header": True,
+        }
+    )
+    for _ in range(200):
+        if widget.file_info.get("delimiter") == ",":
+            break
+        await asyncio.sleep(0.01)
+
+    assert widget.file_info["encoding"] == "latin-1"
+    assert widget.columns == ["Name;City"]
+    assert widget.step == "mapping"
+
+
+async def test_reread_after_import_file(tmp_path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("Name|City\nAda|Paris\n")
+    widget = ImportWidget(
+        fields={"name": {}, "city": {}}, on_record_ready=lambda r, m: None
+    )
+    browser = Browser(widget)
+    await widget.import_file(path)
+    assert widget.columns == ["Name", "City"]
+
+    browser.send({"type": "reread", "delimiter": ";", "with_header": True})
+    for _ in range(200):
+        if widget.file_info.get("delimiter") == ";":
+            break
+        await asyncio.sleep(0.01)
+
+    assert widget.columns == ["Name|City"]
+    assert widget.error == ""

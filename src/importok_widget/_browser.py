@@ -1,0 +1,372 @@
+"""The widget's side of the browser protocol: uploads, steps and downloads.
+
+`BrowserSession` is a mixin of `ImportWidget`. It turns each custom message from the
+front end into a call on the widget, and shows every error it catches in the widget,
+because errors raised in comm handlers would otherwise only reach the kernel's log.
+The messages are described in `_protocol`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pathlib
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from ._exceptions import FileReadError, ImportOkError, ImportStateError
+from ._mapping import check_mapping
+from ._pipeline import rejected_csv
+from ._protocol import CHUNK_SIZE, MAX_FILE_WARNINGS
+from ._reading import Table, read_table
+
+logger = logging.getLogger("importok_widget")
+
+
+def running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class _Ignored(Exception):
+    """A message that no longer applies, already answered, so nothing is shown."""
+
+
+class Upload:
+    """A file arriving in chunks, stored in one buffer of the announced size."""
+
+    def __init__(self, upload_id: str, name: str, size: int, mime: str) -> None:
+        self.upload_id = upload_id
+        self.name = name
+        self.size = size
+        self.mime = mime
+        self.buffer = bytearray(size)
+        self.received = 0
+
+    def write(self, offset: int, data: memoryview | bytes) -> None:
+        if offset != self.received:
+            raise FileReadError(
+                f"Upload of {self.name!r} is out of order: chunk at byte {offset}, "
+                f"expected byte {self.received}. Upload the file again."
+            )
+        end = offset + len(data)
+        if end > self.size:
+            raise FileReadError(
+                f"Upload of {self.name!r} is larger than its announced "
+                f"{self.size} bytes. Upload the file again."
+            )
+        self.buffer[offset:end] = data
+        self.received = end
+
+
+class BrowserSession:
+    """Handle the front end's messages on the kernel's main event loop.
+
+    Comm messages may arrive on another thread when JupyterLab sends them over a
+    kernel subshell, so each one is handed to the loop the widget was created on.
+    """
+
+    def _on_custom_msg(self, _widget: Any, content: Any, buffers: Any) -> None:
+        loop = self._loop
+        if loop is not None and loop.is_running() and running_loop() is not loop:
+            loop.call_soon_threadsafe(self._handle, content, buffers)
+        else:
+            self._handle(content, buffers)
+
+    def _handle(self, content: Any, buffers: Sequence[Any] | None) -> None:
+        try:
+            kind = content.get("type") if isinstance(content, dict) else None
+            handler = self._handlers.get(kind or "")
+            if handler is None:
+                raise ImportStateError(f"Unknown message from the browser: {kind!r}")
+            handler(self, content, list(buffers or ()))
+        except _Ignored:
+            pass
+        except Exception as error:
+            self._show_error(error)
+
+    def _show_error(self, error: BaseException) -> None:
+        if isinstance(error, ImportOkError):
+            message = str(error)
+            logger.info("Shown in the widget: %s", message)
+        else:
+            message = f"Unexpected error: {type(error).__name__}: {error}"
+            logger.error("Unexpected error in the import widget", exc_info=error)
+        with self.hold_sync():
+            self.busy = ""
+            self.error = message
+
+    def _spawn(self, work: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        async def guarded() -> None:
+            try:
+                await work()
+            except Exception as error:
+                self._show_error(error)
+
+        running = running_loop()
+        if running is not None:
+            task: asyncio.Future[Any] = running.create_task(guarded())
+        elif self._loop is not None and self._loop.is_running():
+            task = asyncio.wrap_future(
+                asyncio.run_coroutine_threadsafe(guarded(), self._loop),
+                loop=self._loop,
+            )
+        else:
+            # No event loop at all, as in a plain script: run to completion here.
+            asyncio.run(guarded())
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _on_upload_start(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self._check_idle()
+        upload_id = str(content.get("upload_id") or "")
+        size = int(content.get("size", -1))
+        if size < 0:
+            raise FileReadError("The browser sent no file size. Upload the file again.")
+        name = str(content.get("name") or "upload")
+        self._generation += 1
+        self._upload = Upload(upload_id, name, size, str(content.get("mime") or ""))
+        self._source = None
+        self._table = None
+        self._prepared = None
+        with self.hold_sync():
+            self.error = ""
+            self.filename = name
+            self.busy = "Uploading"
+        self.send({"type": "upload_ack", "upload_id": upload_id, "received": 0})
+
+    def _current_upload(self, content: dict[str, Any]) -> Upload:
+        upload = self._upload
+        upload_id = str(content.get("upload_id") or "")
+        if upload is None or upload.upload_id != upload_id:
+            # Another view started a newer upload, or this one was cancelled.
+            self.send(
+                {
+                    "type": "upload_error",
+                    "upload_id": upload_id,
+                    "message": "This upload was replaced or cancelled.",
+                }
+            )
+            raise _Ignored
+        return upload
+
+    def _on_upload_chunk(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        upload = self._current_upload(content)
+        try:
+            if len(buffers) != 1:
+                raise FileReadError("Upload chunk without data. Upload the file again.")
+            if len(buffers[0]) > CHUNK_SIZE:
+                raise FileReadError(
+                    f"Upload chunk of {len(buffers[0])} bytes is over the limit of "
+                    f"{CHUNK_SIZE} bytes. Upload the file again."
+                )
+            upload.write(int(content.get("offset", -1)), buffers[0])
+        except FileReadError as error:
+            self._upload = None
+            self.busy = ""
+            self.send(
+                {
+                    "type": "upload_error",
+                    "upload_id": upload.upload_id,
+                    "message": str(error),
+                }
+            )
+            raise
+        self.send(
+            {
+                "type": "upload_ack",
+                "upload_id": upload.upload_id,
+                "received": upload.received,
+            }
+        )
+
+    def _on_upload_cancel(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        upload = self._upload
+        if upload is not None and upload.upload_id == content.get("upload_id"):
+            self._upload = None
+            self._generation += 1
+            with self.hold_sync():
+                self.busy = ""
+                self.filename = self._table.filename if self._table else ""
+
+    def _on_upload_end(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        upload = self._current_upload(content)
+        self._upload = None
+        if upload.received != upload.size:
+            self.busy = ""
+            raise FileReadError(
+                f"Upload of {upload.name!r} stopped at {upload.received} of "
+                f"{upload.size} bytes. Upload the file again."
+            )
+        self._source = (memoryview(upload.buffer), upload.name)
+        self._read_upload({"with_header": self.with_header})
+
+    def _on_reread(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self._check_idle()
+        if self._source is None:
+            raise ImportStateError("No file to read again. Upload a file.")
+        options = {
+            key: content.get(key)
+            for key in ("encoding", "delimiter", "header_row", "sheet")
+            if content.get(key) not in (None, "")
+        }
+        if "header_row" in options:
+            options["header_row"] = int(options["header_row"])
+        with_header = content.get("with_header")
+        options["with_header"] = (
+            self.with_header if with_header is None else bool(with_header)
+        )
+        self._read_upload(options)
+
+    def _read_upload(self, options: dict[str, Any]) -> None:
+        assert self._source is not None
+        data, name = self._source
+        generation = self._generation
+
+        async def read() -> None:
+            self.busy = "Reading file"
+            try:
+                table = await asyncio.to_thread(
+                    read_table, data, filename=name, **options
+                )
+            except BaseException:
+                if generation == self._generation and self._table is None:
+                    # Nothing from this file was loaded, so no file is shown.
+                    self.filename = ""
+                raise
+            finally:
+                if generation == self._generation:
+                    self.busy = ""
+            if generation != self._generation:
+                return  # a newer upload or Start over replaced this file
+            self._use_fields(table)
+            mapping = self._setup.map_columns(self._schema, table.columns)
+            self._show_table(table, mapping)
+
+        self._spawn(read)
+
+    def _on_confirm_mapping(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        table = self._table
+        if table is None:
+            raise ImportStateError("No file is loaded. Upload a file first.")
+        chosen = content.get("mapping", self.mapping)
+        mapping = check_mapping(self._schema, table.columns, dict(chosen or {}))
+        self.mapping = mapping
+
+        async def check() -> None:
+            self.busy = "Checking records"
+            try:
+                prepared = await self._check(table, mapping)
+            finally:
+                self.busy = ""
+            self._show_review(prepared)
+
+        self._spawn(check)
+
+    def _on_start_import(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        prepared = self._prepared
+        if prepared is None:
+            raise ImportStateError("No records are ready. Upload and map a file first.")
+        self._check_idle()
+
+        async def deliver() -> None:
+            await self._deliver(prepared)
+
+        self._spawn(deliver)
+
+    def _on_cancel(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self.cancel()
+
+    def _on_retry_failed(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self._check_retry()
+
+        async def retry() -> None:
+            await self.retry_failed()
+
+        self._spawn(retry)
+
+    def _on_download_rejected(
+        self, content: dict[str, Any], buffers: list[Any]
+    ) -> None:
+        stem = pathlib.Path(self.filename or "records").stem
+        self.send(
+            {
+                "type": "download",
+                "request": content.get("request"),
+                "filename": f"{stem}-failed.csv",
+                "mime": "text/csv",
+            },
+            buffers=[rejected_csv(self.rejected)],
+        )
+
+    def _on_back(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self._check_idle()
+        target = content.get("to")
+        allowed = {"mapping": ("upload",), "review": ("mapping", "upload")}
+        if target not in allowed.get(self.step, ()):
+            raise ImportStateError(f"Cannot go back from {self.step!r} to {target!r}.")
+        with self.hold_sync():
+            self.error = ""
+            self.step = target
+
+    def _on_reset(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self._check_idle()
+        self._generation += 1
+        self._upload = None
+        self._source = None
+        self._table = None
+        self._prepared = None
+        with self.hold_sync():
+            self.error = ""
+            self.busy = ""
+            self.filename = ""
+            self.file_info = {}
+            self.columns = []
+            self.samples = {}
+            self.mapping = {}
+            self.review = {}
+            self.progress = {}
+            self.result = {}
+            self.step = "upload"
+
+    _handlers: dict[str, Callable[[Any, dict[str, Any], list[Any]], None]] = {
+        "upload_start": _on_upload_start,
+        "upload_chunk": _on_upload_chunk,
+        "upload_end": _on_upload_end,
+        "upload_cancel": _on_upload_cancel,
+        "reread": _on_reread,
+        "retry_failed": _on_retry_failed,
+        "confirm_mapping": _on_confirm_mapping,
+        "start_import": _on_start_import,
+        "cancel": _on_cancel,
+        "download_rejected": _on_download_rejected,
+        "back": _on_back,
+        "reset": _on_reset,
+    }
+
+
+def samples(table: Table, count: int = 3) -> dict[str, list[str]]:
+    """Return the first `count` distinct non-empty values of each column."""
+    head = table.frame.head(200)
+    samples = {}
+    for column in table.columns:
+        values = head[column]
+        values = values[values.str.strip() != ""]
+        samples[column] = [str(value) for value in values.unique()[:count]]
+    return samples
+
+
+def file_info(table: Table) -> dict[str, Any]:
+    return {
+        "filetype": table.filetype,
+        "encoding": table.encoding,
+        "delimiter": table.delimiter,
+        "header_row": table.header_row,
+        "sheet": table.sheet,
+        "sheets": list(table.sheets),
+        "rows": len(table.frame),
+        "warnings": list(table.warnings[:MAX_FILE_WARNINGS]),
+    }
