@@ -233,6 +233,22 @@ class Delivery:
             if await self._wait_unless_cancelled(delay):
                 return f"{verdict.message} (not retried: the import was cancelled)"
 
+    async def _call_once(
+        self, callback: Callable[..., Any], record: Record
+    ) -> str | None:
+        """Make one call with no retry, rate limit or timeout: the common fast path."""
+        try:
+            result = callback(record, self.meta)
+            if inspect.isawaitable(result):
+                result = await result
+        except Exception as error:
+            return judge_error(error).message
+        if record.rejection is not None:
+            return record.rejection
+        if result is None:
+            return None
+        return (await judge_result(result)).message
+
     async def _run_workers(
         self, work: Callable[[], Awaitable[None]], count: int
     ) -> None:
@@ -261,14 +277,23 @@ class Delivery:
                 return Verdict(record.rejection)
             return await judge_result(result)
 
+        simple = (
+            self.options.retries == 0
+            and self._limiter is None
+            and self.options.timeout is None
+        )
+
         async def work() -> None:
             for position, record in records:
                 if self.cancelled.is_set():
                     return
-                message = await self._attempt(
-                    functools.partial(callback, record, self.meta),
-                    functools.partial(judge_record, record),
-                )
+                if simple:
+                    message = await self._call_once(callback, record)
+                else:
+                    message = await self._attempt(
+                        functools.partial(callback, record, self.meta),
+                        functools.partial(judge_record, record),
+                    )
                 if message is None:
                     outcome.succeed(position)
                 else:
