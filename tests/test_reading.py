@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 import json
 import random
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from importok_widget import _reading_csv
 from importok_widget._exceptions import (
     EmptyFileError,
     FileReadError,
@@ -335,6 +340,12 @@ def test_delimiter_detected(delimiter: str) -> None:
     assert records(table)[0]["note"] == "a, b; c"
 
 
+def test_tsv_extension_read_as_text() -> None:
+    table = read_table(b"a\tb\n1\t2\n", filename="export.tsv")
+    assert records(table) == [{"a": "1", "b": "2"}]
+    assert table.filetype == "text/tab-separated-values"
+
+
 def test_delimiter_override() -> None:
     table = read_table(b"a;b,c\n1;2,3\n", delimiter=",")
     assert table.columns == ["a;b", "c"]
@@ -493,6 +504,147 @@ def test_non_ascii_late_in_file() -> None:
     assert records(table)[-1] == {"a": "Zoë", "b": "€"}
 
 
+# Files longer than the head: the first bytes decide how the file is read, and
+# pyarrow checks the rest as it parses it from the path or the upload's buffer.
+
+HEAD = _reading_csv.HEAD_BYTES
+Reader = Callable[..., Table]
+
+
+@pytest.fixture(params=["path", "memoryview"])
+def read_source(request: pytest.FixtureRequest, tmp_path: Path) -> Reader:
+    def read(data: bytes, **options: object) -> Table:
+        if request.param == "path":
+            path = tmp_path / "upload.csv"
+            path.write_bytes(data)
+            return read_table(path, **options)
+        upload = memoryview(bytearray(data))
+        return read_table(upload, filename="upload.csv", **options)
+
+    return read
+
+
+def people_csv(count: int) -> list[str]:
+    """Return a header and `count` rows, every seventh with a quoted comma."""
+    lines = ["id,name,city"]
+    for i in range(count):
+        city = '"Montréal, QC"' if i % 7 == 0 else "Kraków"
+        lines.append(f"{i},Zoë {i},{city}")
+    return lines
+
+
+def test_large_utf8_file(read_source: Reader) -> None:
+    data = ("\n".join(people_csv(20001)) + "\n").encode()
+    assert len(data) > 3 * HEAD
+    table = read_source(data)
+    assert_contract(table)
+    assert len(table.frame) == 20001
+    assert records(table)[0] == {"id": "0", "name": "Zoë 0", "city": "Montréal, QC"}
+    assert records(table)[-1] == {"id": "20000", "name": "Zoë 20000", "city": "Kraków"}
+    assert table.filesize == len(data)
+    assert table.encoding == "utf-8"
+    assert table.warnings == []
+
+
+def test_large_path_not_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_bytes(("\n".join(people_csv(20000)) + "\n").encode())
+
+    def read_bytes(self: Path) -> bytes:
+        raise AssertionError(f"{self} was read whole")
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    assert len(read_table(path).frame) == 20000
+
+
+def test_large_utf8_bom_file(read_source: Reader) -> None:
+    data = codecs.BOM_UTF8 + ("\n".join(people_csv(20000)) + "\n").encode()
+    table = read_source(data)
+    assert table.columns == ["id", "name", "city"]
+    assert table.encoding == "utf-8-sig"
+    assert len(table.frame) == 20000
+
+
+def test_character_across_head_end(read_source: Reader) -> None:
+    prefix = ("\n".join(people_csv(2000)) + "\n").encode()
+    assert len(prefix) < HEAD - 10
+    filler = "x" * (HEAD - 10 - len(prefix))
+    # "é" is two bytes, so one of them starts at HEAD - 1 when the row's ASCII
+    # part ends at an odd distance from it.
+    start = len(prefix) + len("2000,") + len(filler)
+    if (HEAD - 1 - start) % 2:
+        filler += "x"
+    row = f"2000,{filler}{'é' * 10},Lyon\n"
+    data = prefix + row.encode() + b"2001,Anna,Lyon\n"
+    assert data[HEAD - 1] == 0xC3
+    assert _reading_csv.probable_utf8(data[:HEAD], None) == (0, "utf-8")
+    table = read_source(data)
+    assert table.encoding == "utf-8"
+    assert records(table)[-2]["name"] == filler + "é" * 10
+
+
+def test_large_file_nul_after_head(read_source: Reader) -> None:
+    lines = people_csv(20000)
+    lines[15000] = "14999,Zo\x00ë,Lyon"
+    data = ("\n".join(lines) + "\n").encode()
+    assert data.index(b"\x00") > HEAD
+    table = read_source(data)
+    assert records(table)[14999] == {"id": "14999", "name": "Zoë", "city": "Lyon"}
+    assert "1 NUL byte(s)" in table.warnings[0]
+
+
+def test_large_file_cp1252_after_head(read_source: Reader) -> None:
+    data = ("a,b\n" + "x,y\n" * 40000 + "Zoë,€\n").encode("cp1252")
+    table = read_source(data)
+    assert table.encoding == "cp1252"
+    assert records(table)[-1] == {"a": "Zoë", "b": "€"}
+
+
+def test_large_file_invalid_utf8_given(read_source: Reader) -> None:
+    data = ("a,b\n" + "x,y\n" * 40000 + "Zoë,€\n").encode("cp1252")
+    position = data.index("ë".encode("cp1252"))
+    with pytest.raises(FileReadError, match=f"0xEB at position {position} "):
+        read_source(data, encoding="utf-8")
+
+
+def test_large_file_ragged_row_after_head(read_source: Reader) -> None:
+    lines = people_csv(20000)
+    lines[15000] = "14999,Zoë,Lyon,extra"
+    lines[16000] = "15999,Zoë"
+    table = read_source(("\n".join(lines) + "\n").encode())
+    assert table.columns == ["id", "name", "city", "Column 4"]
+    assert records(table)[14999]["Column 4"] == "extra"
+    assert records(table)[15999]["city"] == ""
+    assert table.warnings[0].startswith("Row 15001 has 4 values")
+    assert table.warnings[1].startswith("Row 16001 has 2 values")
+
+
+def test_quoted_line_breaks_across_blocks(
+    read_source: Reader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small blocks make many block boundaries fall inside quoted values.
+    monkeypatch.setattr(_reading_csv, "ARROW_BLOCK_BYTES", 4096)
+    lines = ["id,note,city"]
+    for i in range(6000):
+        note = f'"line {i}\nand, ""more""\r\nend"' if i % 3 == 0 else f"note {i}"
+        lines.append(f"{i},{note},Lyon")
+    text = "\n".join(lines) + "\n"
+    expected = list(csv.DictReader(io.StringIO(text, newline="")))
+    table = read_source(text.encode())
+    assert_contract(table)
+    assert records(table) == expected
+
+
+def test_upload_buffer_released() -> None:
+    upload = bytearray(("\n".join(people_csv(20000)) + "\n").encode())
+    table = read_table(memoryview(upload))
+    # A bytearray cannot be resized while a buffer still exports its memory.
+    upload.extend(b"20000,Anna,Lyon\n")
+    assert len(table.frame) == 20000
+
+
 # Workbooks
 
 
@@ -534,6 +686,22 @@ def test_xlsx_unknown_sheet() -> None:
         read_table(DATA / "typed.xlsx", sheet="Nope")
     with pytest.raises(SheetNotFoundError):
         read_table(DATA / "typed.xlsx", sheet=5)
+
+
+def test_large_xlsx_path(tmp_path: Path) -> None:
+    path = tmp_path / "padded.xlsx"
+    with (
+        zipfile.ZipFile(DATA / "typed.xlsx") as original,
+        zipfile.ZipFile(path, "w") as padded,
+    ):
+        for item in original.infolist():
+            padded.writestr(item, original.read(item))
+        # An unreferenced part makes the file longer than the head that is sniffed.
+        padded.writestr("padding.bin", random.Random(3).randbytes(2 * HEAD))
+    assert path.stat().st_size > HEAD
+    table = read_table(path)
+    assert records(table) == records(read_table(DATA / "typed.xlsx"))
+    assert table.filesize == path.stat().st_size
 
 
 def test_xlsx_bytes_sniffed() -> None:
