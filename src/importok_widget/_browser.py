@@ -12,13 +12,20 @@ import asyncio
 import logging
 import pathlib
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._exceptions import FileReadError, ImportOkError, ImportStateError
 from ._mapping import check_mapping
 from ._pipeline import rejected_csv
 from ._protocol import CHUNK_SIZE, MAX_FILE_WARNINGS
 from ._reading import Table, read_table
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from ._import_schema import ImportSchema
+    from ._pipeline import ImportResult, Prepared
+    from ._schema import Field
 
 logger = logging.getLogger("importok_widget")
 
@@ -68,14 +75,59 @@ class BrowserSession:
     kernel subshell, so each one is handed to the loop the widget was created on.
     """
 
-    def _on_custom_msg(self, _widget: Any, content: Any, buffers: Any) -> None:
+    if TYPE_CHECKING:
+        # Provided by ImportWidget, the only class this is mixed into.
+        step: str
+        error: str
+        busy: str
+        filename: str
+        with_header: bool
+        file_info: dict[str, Any]
+        columns: list[str]
+        samples: dict[str, list[str]]
+        mapping: dict[str, str | None]
+        review: dict[str, Any]
+        progress: dict[str, Any]
+        result: dict[str, Any]
+        rejected: Any
+        _loop: asyncio.AbstractEventLoop | None
+        _tasks: set[asyncio.Future[Any]]
+        _upload: Upload | None
+        _source: tuple[Any, str] | None
+        _generation: int
+        _table: Table | None
+        _prepared: Prepared | None
+        _setup: ImportSchema
+        _schema: list[Field]
+
+        def send(self, content: dict[str, Any], buffers: Any = None) -> None: ...
+        def hold_sync(self) -> AbstractContextManager[None]: ...
+        def cancel(self) -> None: ...
+        async def retry_failed(self) -> ImportResult: ...
+        def _check_idle(self) -> None: ...
+        def _check_retry(self) -> ImportResult: ...
+        def _use_fields(self, table: Table) -> None: ...
+        async def _check(
+            self, table: Table, mapping: dict[str, str | None]
+        ) -> Prepared: ...
+        async def _deliver(
+            self, prepared: Prepared, retry_of: ImportResult | None = None
+        ) -> ImportResult: ...
+        def _show_table(self, table: Table, mapping: dict[str, str | None]) -> None: ...
+        def _show_review(self, prepared: Prepared) -> None: ...
+
+    def _on_custom_msg(
+        self, _widget: Any, content: Any, buffers: Any
+    ) -> None:
         loop = self._loop
         if loop is not None and loop.is_running() and running_loop() is not loop:
             loop.call_soon_threadsafe(self._handle, content, buffers)
         else:
             self._handle(content, buffers)
 
-    def _handle(self, content: Any, buffers: Sequence[Any] | None) -> None:
+    def _handle(
+        self, content: Any, buffers: Sequence[Any] | None
+    ) -> None:
         try:
             kind = content.get("type") if isinstance(content, dict) else None
             handler = self._handlers.get(kind or "")
@@ -98,7 +150,9 @@ class BrowserSession:
             self.busy = ""
             self.error = message
 
-    def _spawn(self, work: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+    def _spawn(
+        self, work: Callable[[], Coroutine[Any, Any, Any]]
+    ) -> None:
         async def guarded() -> None:
             try:
                 await work()
@@ -120,7 +174,9 @@ class BrowserSession:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _on_upload_start(self, content: dict[str, Any], buffers: list[Any]) -> None:
+    def _on_upload_start(
+        self, content: dict[str, Any], buffers: list[Any]
+    ) -> None:
         self._check_idle()
         upload_id = str(content.get("upload_id") or "")
         size = int(content.get("size", -1))
@@ -153,7 +209,9 @@ class BrowserSession:
             raise _Ignored
         return upload
 
-    def _on_upload_chunk(self, content: dict[str, Any], buffers: list[Any]) -> None:
+    def _on_upload_chunk(
+        self, content: dict[str, Any], buffers: list[Any]
+    ) -> None:
         upload = self._current_upload(content)
         try:
             if len(buffers) != 1:
@@ -183,7 +241,9 @@ class BrowserSession:
             }
         )
 
-    def _on_upload_cancel(self, content: dict[str, Any], buffers: list[Any]) -> None:
+    def _on_upload_cancel(
+        self, content: dict[str, Any], buffers: list[Any]
+    ) -> None:
         upload = self._upload
         if upload is not None and upload.upload_id == content.get("upload_id"):
             self._upload = None
@@ -192,7 +252,9 @@ class BrowserSession:
                 self.busy = ""
                 self.filename = self._table.filename if self._table else ""
 
-    def _on_upload_end(self, content: dict[str, Any], buffers: list[Any]) -> None:
+    def _on_upload_end(
+        self, content: dict[str, Any], buffers: list[Any]
+    ) -> None:
         upload = self._current_upload(content)
         self._upload = None
         if upload.received != upload.size:
@@ -204,17 +266,23 @@ class BrowserSession:
         self._source = (memoryview(upload.buffer), upload.name)
         self._read_upload({"with_header": self.with_header})
 
-    def _on_reread(self, content: dict[str, Any], buffers: list[Any]) -> None:
+    def _on_reread(
+        self, content: dict[str, Any], buffers: list[Any]
+    ) -> None:
         self._check_idle()
         if self._source is None:
             raise ImportStateError("No file to read again. Upload a file.")
-        options = {
+        options: dict[str, Any] = {
             key: content.get(key)
             for key in ("encoding", "delimiter", "header_row", "sheet")
             if content.get(key) not in (None, "")
         }
         if "header_row" in options:
-            options["header_row"] = int(options["header_row"])
+            header_row = options["header_row"]
+            if isinstance(header_row, bool) or not isinstance(header_row, int):
+                raise FileReadError(
+                    f"Header row must be a whole number, not {header_row!r}."
+                )
         with_header = content.get("with_header")
         options["with_header"] = (
             self.with_header if with_header is None else bool(with_header)
@@ -248,7 +316,9 @@ class BrowserSession:
 
         self._spawn(read)
 
-    def _on_confirm_mapping(self, content: dict[str, Any], buffers: list[Any]) -> None:
+    def _on_confirm_mapping(
+        self, content: dict[str, Any], buffers: list[Any]
+    ) -> None:
         table = self._table
         if table is None:
             raise ImportStateError("No file is loaded. Upload a file first.")
@@ -266,7 +336,9 @@ class BrowserSession:
 
         self._spawn(check)
 
-    def _on_start_import(self, content: dict[str, Any], buffers: list[Any]) -> None:
+    def _on_start_import(
+        self, content: dict[str, Any], buffers: list[Any]
+    ) -> None:
         prepared = self._prepared
         if prepared is None:
             raise ImportStateError("No records are ready. Upload and map a file first.")
@@ -277,10 +349,14 @@ class BrowserSession:
 
         self._spawn(deliver)
 
-    def _on_cancel(self, content: dict[str, Any], buffers: list[Any]) -> None:
+    def _on_cancel(
+        self, content: dict[str, Any], buffers: list[Any]
+    ) -> None:
         self.cancel()
 
-    def _on_retry_failed(self, content: dict[str, Any], buffers: list[Any]) -> None:
+    def _on_retry_failed(
+        self, content: dict[str, Any], buffers: list[Any]
+    ) -> None:
         self._check_retry()
 
         async def retry() -> None:
@@ -302,7 +378,9 @@ class BrowserSession:
             buffers=[rejected_csv(self.rejected)],
         )
 
-    def _on_back(self, content: dict[str, Any], buffers: list[Any]) -> None:
+    def _on_back(
+        self, content: dict[str, Any], buffers: list[Any]
+    ) -> None:
         self._check_idle()
         target = content.get("to")
         allowed = {"mapping": ("upload",), "review": ("mapping", "upload")}
@@ -312,7 +390,9 @@ class BrowserSession:
             self.error = ""
             self.step = target
 
-    def _on_reset(self, content: dict[str, Any], buffers: list[Any]) -> None:
+    def _on_reset(
+        self, content: dict[str, Any], buffers: list[Any]
+    ) -> None:
         self._check_idle()
         self._generation += 1
         self._upload = None

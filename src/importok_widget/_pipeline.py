@@ -184,7 +184,7 @@ async def run_import(
             callback = on_record_ready or on_import_ready
             # A callback that is an async context manager, such as post_json(), is
             # entered once per import so that its calls share one connection pool.
-            if hasattr(callback, "__aenter__") and hasattr(callback, "__aexit__"):
+            if isinstance(callback, contextlib.AbstractAsyncContextManager):
                 await stack.enter_async_context(callback)
             if on_record_ready is not None:
                 await delivery.each(valid, on_record_ready, outcome)

@@ -515,7 +515,7 @@ def _table_from_rows(
 
     width = max(len(header), max(len(fields) for _, fields in data))
     names = _column_names(header, width, with_header)
-    columns = [[] for _ in range(width)]
+    columns: list[list[str]] = [[] for _ in range(width)]
     padding = [""] * width
     for _, fields in data:
         padded = fields + padding[len(fields) :] if len(fields) < width else fields
@@ -547,7 +547,7 @@ def _row_warnings(
     warn_short_rows: bool,
 ) -> list[str]:
     name_of = dict(zip(keep, final_names, strict=True))
-    warnings = []
+    warnings: list[str] = []
     skipped = 0
     for number, fields in data:
         message = None

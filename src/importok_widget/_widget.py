@@ -18,7 +18,7 @@ from ._browser import BrowserSession, Upload, file_info, running_loop, samples
 from ._checking import count_errors
 from ._config import build_config, load_config, save_config, widget_arguments
 from ._custom_rules import CustomRule
-from ._delivery import DeliveryOptions
+from ._delivery import DeliveryOptions, ProgressListener
 from ._exceptions import ImportStateError, SchemaError
 from ._import_schema import FieldProcessor, ImportSchema
 from ._mapping import Mapper, check_mapping
@@ -66,12 +66,12 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
     _css = _static("widget.css", "")
 
     step = traitlets.Unicode("upload").tag(sync=True)
-    fields = traitlets.List().tag(sync=True)
+    fields: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     title = traitlets.Unicode("Import records").tag(sync=True)
     with_header = traitlets.Bool(True).tag(sync=True)
     filename = traitlets.Unicode("").tag(sync=True)
     file_info = traitlets.Dict().tag(sync=True)
-    columns = traitlets.List().tag(sync=True)
+    columns: traitlets.List[str] = traitlets.List().tag(sync=True)
     samples = traitlets.Dict().tag(sync=True)
     mapping = traitlets.Dict().tag(sync=True)
     review = traitlets.Dict().tag(sync=True)
@@ -412,7 +412,7 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
             "eta": None,
         }
 
-        listeners = [self._show_progress]
+        listeners: list[ProgressListener] = [self._show_progress]
         if self._on_import_progress is not None:
             listeners.append(self._on_import_progress)
         try:
