@@ -8,5 +8,6 @@ port="${PORT:-8888}"
 extra=()
 if [ "$(id -u)" = 0 ]; then extra+=(--allow-root); fi
 echo "== Open http://127.0.0.1:$port/lab/tree/quickstart.ipynb"
-exec .venv/bin/jupyter lab --no-browser --ip=127.0.0.1 --port="$port" \
-  --ServerApp.root_dir=notebooks "${extra[@]}" quickstart.ipynb
+cd notebooks
+exec ../.venv/bin/jupyter lab --no-browser --ip=127.0.0.1 --port="$port" \
+  --ServerApp.root_dir=. "${extra[@]}" quickstart.ipynb
