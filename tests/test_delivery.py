@@ -454,3 +454,136 @@ def test_every_record_is_accounted_for(
             assert result.succeeded == expected_ok
 
     asyncio.run(run())
+
+
+async def test_second_cancel_stops_hung_calls() -> None:
+    widget: ImportWidget
+
+    async def hang(record: Record, meta: dict) -> None:
+        if record.row_index == 0:
+            asyncio.get_running_loop().call_later(0.05, widget.cancel)
+            asyncio.get_running_loop().call_later(0.1, widget.cancel)
+        await asyncio.sleep(3600)
+
+    widget = ImportWidget(fields={"id": {}}, throttle=2, on_record_ready=hang)
+    result = await asyncio.wait_for(
+        widget.import_file(ids_csv(5), filename="ids.csv"), 10
+    )
+
+    assert result.cancelled
+    assert (result.succeeded, result.failed) == (0, 5)
+    errors = widget.rejected["error"]
+    assert errors[0].startswith("Cancelled while its call was in flight")
+    assert errors[1].startswith("Cancelled while its call was in flight")
+    assert errors[4] == "Not delivered: the import was cancelled"
+    assert not widget.running
+
+
+async def test_sync_callback_runs_off_the_loop() -> None:
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    def slow(record: Record, meta: dict) -> None:
+        time.sleep(0.05)
+
+    widget = ImportWidget(
+        fields={"id": {}}, throttle=2, timeout=1, on_record_ready=slow
+    )
+    ticker = asyncio.create_task(tick())
+    result = await widget.import_file(ids_csv(10), filename="ids.csv")
+    ticker.cancel()
+
+    assert result.succeeded == 10
+    assert ticks >= 10
+
+
+async def test_sync_callback_times_out() -> None:
+    def stuck(record: Record, meta: dict) -> None:
+        time.sleep(0.5 if record.row_index == 1 else 0)
+
+    widget = ImportWidget(fields={"id": {}}, timeout=0.1, on_record_ready=stuck)
+    result = await widget.import_file(ids_csv(3), filename="ids.csv")
+
+    assert (result.succeeded, result.failed) == (2, 1)
+    assert widget.rejected.loc[1, "error"] == "Timed out after 0.1 s"
+
+
+async def test_callback_cancelled_error_fails_one_record() -> None:
+    async def odd(record: Record, meta: dict) -> None:
+        if record.row_index == 1:
+            raise asyncio.CancelledError()
+
+    widget = ImportWidget(fields={"id": {}}, throttle=2, on_record_ready=odd)
+    result = await widget.import_file(ids_csv(4), filename="ids.csv")
+
+    assert (result.succeeded, result.failed) == (3, 1)
+    assert widget.rejected.loc[1, "error"] == "The callback raised CancelledError"
+
+
+async def test_cancel_while_reading_sends_nothing() -> None:
+    sent: list[str] = []
+
+    async def collect(record: Record, meta: dict) -> None:
+        sent.append(record["id"])
+
+    widget = ImportWidget(fields={"id": {}}, on_record_ready=collect)
+    task = asyncio.create_task(widget.import_file(ids_csv(200_000), filename="i.csv"))
+    await asyncio.sleep(0)
+    assert widget.running
+    widget.cancel()
+    result = await task
+
+    assert sent == []
+    assert result.cancelled
+    assert result.failed == 200_000
+
+
+async def test_second_import_while_reading_raises() -> None:
+    widget = ImportWidget(fields={"id": {}}, on_record_ready=lambda r, m: None)
+    first = asyncio.create_task(widget.import_file(ids_csv(1000), filename="a.csv"))
+    await asyncio.sleep(0)
+
+    with pytest.raises(ImportStateError, match="An import is running"):
+        await widget.import_file(ids_csv(10), filename="b.csv")
+    result = await first
+    assert result.total == 1000
+
+
+async def test_progress_reports_stalled_count() -> None:
+    reports: list[tuple[int, int, int]] = []
+    release = asyncio.Event()
+
+    async def stall_at_three(record: Record, meta: dict) -> None:
+        if record.row_index == 3:
+            await release.wait()
+
+    widget = ImportWidget(
+        fields={"id": {}},
+        on_record_ready=stall_at_three,
+        on_import_progress=lambda *args: reports.append(args),
+    )
+    task = asyncio.create_task(widget.import_file(ids_csv(5), filename="ids.csv"))
+    await asyncio.sleep(0.4)
+    stalled = reports[-1]
+    release.set()
+    await task
+
+    assert stalled == (3, 0, 5)
+    assert reports[-1] == (5, 0, 5)
+
+
+def test_async_progress_callback_is_rejected() -> None:
+    async def progress(processed: int, failed: int, total: int) -> None:
+        return None
+
+    with pytest.raises(TypeError, match="plain function"):
+        ImportWidget(
+            fields={"id": {}},
+            on_record_ready=lambda r, m: None,
+            on_import_progress=progress,
+        )

@@ -534,3 +534,46 @@ def test_field_list_with_keys_is_accepted() -> None:
 def test_invalid_options_raise(options: dict, message: str) -> None:
     with pytest.raises(TypeError, match=message):
         ImportWidget(fields={"id": {}}, **options)
+
+
+def test_error_key_is_reserved() -> None:
+    with pytest.raises(SchemaError, match="reserved"):
+        ImportWidget(fields={"name": {}, "error": {}}, on_record_ready=print)
+
+
+async def test_no_mapped_field_raises(tmp_path) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("Ada,ada@example.org\n")
+    widget = ImportWidget(fields={"name": {}, "email": {}}, on_record_ready=print)
+
+    with pytest.raises(MappingError, match="No field is mapped"):
+        await widget.import_file(path, with_header=False)
+
+
+async def test_import_uses_widget_header_setting(tmp_path) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("Ada,ada@example.org\nBob,bob@example.org\n")
+    received: list[dict[str, str]] = []
+    widget = ImportWidget(
+        fields={"name": {}, "email": {}},
+        on_record_ready=lambda record, meta: received.append(record.get_properties()),
+    )
+    widget.with_header = False
+
+    result = await widget.import_file(path, mapping={"name": "A", "email": "B"})
+
+    assert result.succeeded == 2
+    assert received[0] == {"name": "Ada", "email": "ada@example.org"}
+
+
+async def test_non_latin_names_map_automatically(tmp_path) -> None:
+    path = tmp_path / "names.csv"
+    path.write_text("名前,Имя\n太郎,Иван\n", encoding="utf-8")
+    widget = ImportWidget(
+        fields={"jp": {"label": "名前"}, "ru": {"label": "имя"}},
+        on_record_ready=lambda r, m: None,
+    )
+
+    await widget.import_file(path)
+
+    assert widget.mapping == {"jp": "名前", "ru": "Имя"}

@@ -9,6 +9,7 @@ outcome in `Outcome`: delivered, or failed with a message.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import inspect
 import logging
@@ -29,6 +30,15 @@ ProgressListener = Callable[[int, int, int], Any]
 
 CANCELLED = "Not delivered: the import was cancelled"
 INTERRUPTED = "Not delivered: the import stopped before this record was sent"
+STOPPED_IN_FLIGHT = (
+    "Cancelled while its call was in flight: the target may or may not have "
+    "received this record"
+)
+MAX_THREADS = 64
+"""Threads at most for plain (not async) callbacks, whatever the throttle."""
+SPARE_THREADS = 4
+"""Threads beyond the throttle, so calls that timed out but still run in their
+thread do not hold back the next ones."""
 
 
 @dataclass(frozen=True)
@@ -76,16 +86,26 @@ class Progress:
         self._listeners = listeners
         self._interval = interval
         self._last = 0.0
+        self._flush: asyncio.TimerHandle | None = None
 
     def add(self, count: int = 1, *, failed: int = 0) -> None:
         self.processed += count
         self.failed += failed
         now = time.monotonic()
         if now - self._last >= self._interval:
-            self._last = now
             self.emit()
+        elif self._flush is None:
+            # Report this count later even if no record finishes in the meantime,
+            # so a stalled import never shows a stale count.
+            delay = self._interval - (now - self._last)
+            loop = asyncio.get_running_loop()
+            self._flush = loop.call_later(delay, self.emit)
 
     def emit(self) -> None:
+        self._last = time.monotonic()
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
         for listener in self._listeners:
             try:
                 listener(self.processed, self.failed, self.total)
@@ -148,25 +168,33 @@ class CallTimedOut(Exception):
     """A callback ran longer than the import's timeout."""
 
 
-async def call_with_timeout(
-    callback: Callable[..., Any], args: tuple[Any, ...], timeout: float | None
-) -> Any:
-    """Call a sync or async callback; raise `CallTimedOut` after `timeout` seconds.
+async def call_with_timeout(call: Awaitable[Any], timeout: float | None) -> Any:
+    """Await a call; raise `CallTimedOut` after `timeout` seconds.
 
     A `TimeoutError` raised by the callback itself propagates unchanged.
     """
-    result = callback(*args)
-    if not inspect.isawaitable(result):
-        return result
     if timeout is None:
-        return await result
+        return await call
     try:
         async with asyncio.timeout(timeout) as scope:
-            return await result
+            return await call
     except TimeoutError:
         if scope.expired():
             raise CallTimedOut(f"Timed out after {timeout:g} s") from None
         raise
+
+
+def is_async_callable(callback: Callable[..., Any]) -> bool:
+    """Return whether `callback` is defined with `async def`, or is such an object."""
+    if inspect.iscoroutinefunction(callback):
+        return True
+    return inspect.iscoroutinefunction(type(callback).__call__)
+
+
+def _cancelled_by_callback(error: asyncio.CancelledError) -> bool:
+    """Return whether a CancelledError came from the callback, not from our task."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() == 0
 
 
 class Delivery:
@@ -178,13 +206,36 @@ class Delivery:
         meta: dict[str, Any],
         progress: Progress,
         cancelled: asyncio.Event,
+        stop_now: asyncio.Event | None = None,
     ) -> None:
         self.options = options
         self.meta = meta
         self.progress = progress
         self.cancelled = cancelled
+        self.stop_now = stop_now or asyncio.Event()
         self.retried = 0
         self._limiter = RateLimiter(options.rate_limit) if options.rate_limit else None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._in_flight: set[int] = set()
+
+    def _use_threads_for(self, callback: Callable[..., Any]) -> None:
+        # A plain function would block the event loop, and with it progress, Cancel
+        # and timeouts, so it runs in a thread. Async callbacks run on the loop.
+        if not is_async_callable(callback):
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=min(self.options.throttle + SPARE_THREADS, MAX_THREADS),
+                thread_name_prefix="importok-callback",
+            )
+
+    async def _invoke(self, call: Callable[[], Any]) -> Any:
+        if self._executor is None:
+            result = call()
+        else:
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(self._executor, call)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
 
     async def _wait_unless_cancelled(self, seconds: float) -> bool:
         """Sleep for `seconds`; return True when the import was cancelled meanwhile."""
@@ -203,11 +254,17 @@ class Delivery:
             if self._limiter is not None:
                 await self._limiter.acquire()
             try:
-                result = await call_with_timeout(call, (), self.options.timeout)
+                result = await call_with_timeout(
+                    self._invoke(call), self.options.timeout
+                )
             except CallTimedOut as error:
                 verdict = Verdict(str(error))
             except Exception as error:
                 verdict = judge_error(error)
+            except asyncio.CancelledError as error:
+                if not _cancelled_by_callback(error):
+                    raise
+                verdict = Verdict("The callback raised CancelledError")
             else:
                 verdict = await judge(result)
 
@@ -238,11 +295,20 @@ class Delivery:
     ) -> str | None:
         """Make one call with no retry, rate limit or timeout: the common fast path."""
         try:
-            result = callback(record, self.meta)
-            if inspect.isawaitable(result):
-                result = await result
+            if self._executor is None:
+                result = callback(record, self.meta)
+                if inspect.isawaitable(result):
+                    result = await result
+            else:
+                result = await self._invoke(
+                    functools.partial(callback, record, self.meta)
+                )
         except Exception as error:
             return judge_error(error).message
+        except asyncio.CancelledError as error:
+            if not _cancelled_by_callback(error):
+                raise
+            return "The callback raised CancelledError"
         if record.rejection is not None:
             return record.rejection
         if result is None:
@@ -252,14 +318,35 @@ class Delivery:
     async def _run_workers(
         self, work: Callable[[], Awaitable[None]], count: int
     ) -> None:
+        """Run the workers until they finish or `stop_now` is set."""
         workers = max(1, min(self.options.throttle, count))
-        await asyncio.gather(*(work() for _ in range(workers)))
+        tasks = [asyncio.ensure_future(work()) for _ in range(workers)]
+
+        async def stop_when_asked() -> None:
+            await self.stop_now.wait()
+            for task in tasks:
+                task.cancel()
+
+        watcher = asyncio.ensure_future(stop_when_asked())
+        try:
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            watcher.cancel()
+            if self._executor is not None:
+                # Threads still running a call cannot be stopped; they end alone.
+                self._executor.shutdown(wait=False, cancel_futures=True)
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
 
     def _close(self, outcome: Outcome) -> None:
         reason = CANCELLED if self.cancelled.is_set() else INTERRUPTED
         pending = outcome.pending()
         for position in pending:
-            outcome.fail(position, reason)
+            if position in self._in_flight:
+                outcome.fail(position, STOPPED_IN_FLIGHT)
+            else:
+                outcome.fail(position, reason)
         self.progress.add(len(pending), failed=len(pending))
         self.progress.emit()
 
@@ -271,6 +358,7 @@ class Delivery:
         Every row has an outcome when this returns or raises, cancellation included.
         """
         records = _iter_records(frame)
+        self._use_threads_for(callback)
 
         async def judge_record(record: Record, result: Any) -> Verdict:
             if record.rejection is not None:
@@ -287,6 +375,7 @@ class Delivery:
             for position, record in records:
                 if self.cancelled.is_set():
                     return
+                self._in_flight.add(position)
                 if simple:
                     message = await self._call_once(callback, record)
                 else:
@@ -294,6 +383,7 @@ class Delivery:
                         functools.partial(callback, record, self.meta),
                         functools.partial(judge_record, record),
                     )
+                self._in_flight.discard(position)
                 if message is None:
                     outcome.succeed(position)
                 else:
@@ -316,13 +406,16 @@ class Delivery:
         """
         size = self.options.batch_size or max(1, len(frame))
         starts = iter(range(0, len(frame), size))
+        self._use_threads_for(callback)
 
         async def work() -> None:
             for start in starts:
                 if self.cancelled.is_set():
                     return
                 stop = min(start + size, len(frame))
+                self._in_flight.update(range(start, stop))
                 await self._deliver_batch(frame, start, stop, callback, outcome)
+                self._in_flight.difference_update(range(start, stop))
 
         try:
             await self._run_workers(work, -(-len(frame) // size))

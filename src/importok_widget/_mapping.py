@@ -16,14 +16,17 @@ from ._schema import Field
 MIN_SCORE = 0.75
 """Lowest similarity, from 0 to 1, at which a column is mapped to a field."""
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_NON_ALNUM = re.compile(r"[\W_]+")
 
 
 def normalize_name(name: str) -> str:
-    """Lowercase a name, drop accents, and turn punctuation runs into single spaces."""
+    """Casefold a name, drop accents, and turn punctuation runs into single spaces.
+
+    Letters of every script stay, so `名前` and `Имя` still match themselves.
+    """
     decomposed = unicodedata.normalize("NFKD", name)
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_ALNUM.sub(" ", ascii_only.lower()).strip()
+    unaccented = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_ALNUM.sub(" ", unaccented.casefold()).strip()
 
 
 def _similarity(name: str, column: str) -> float:
@@ -103,6 +106,12 @@ def check_mapping(
         raise MappingError(
             f"Required fields have no column: {', '.join(missing)}. Map them to a "
             f"column of the file (columns: {', '.join(map(repr, columns))})."
+        )
+    if fields and not any(complete.values()):
+        raise MappingError(
+            f"No field is mapped to a column, so every record would be empty. Map "
+            f"at least one field (columns: {', '.join(map(repr, columns))}), or "
+            f"check whether the file has a header row."
         )
     return complete
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._delivery import is_async_callable
+
 
 def check_delivery_limits(
     on_import_ready: Any, retries: Any, rate_limit: Any, batch_size: Any
@@ -54,6 +56,11 @@ def check_callbacks(
     ):
         if callback is not None and not callable(callback):
             raise TypeError(f"{name} must be a function, not {type(callback).__name__}")
+    if on_import_progress is not None and is_async_callable(on_import_progress):
+        raise TypeError(
+            "on_import_progress must be a plain function, not async def: it is "
+            "called up to 10 times a second and must return at once."
+        )
     if isinstance(throttle, bool) or not isinstance(throttle, int) or throttle < 1:
         raise TypeError(
             f"throttle must be a whole number of at least 1, not {throttle!r}"

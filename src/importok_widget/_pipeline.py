@@ -157,6 +157,7 @@ async def run_import(
     cancelled: asyncio.Event,
     on_result: Callable[[ImportResult], None],
     retry_of: ImportResult | None = None,
+    stop_now: asyncio.Event | None = None,
 ) -> ImportResult:
     """Deliver the valid records of `prepared` and account for every record.
 
@@ -177,7 +178,7 @@ async def run_import(
         prepared.total, listeners, processed=done_before, failed=prepared.invalid
     )
     progress.emit()
-    delivery = Delivery(options, meta, progress, cancelled)
+    delivery = Delivery(options, meta, progress, cancelled, stop_now)
     outcome = Outcome(len(valid))
     try:
         async with contextlib.AsyncExitStack() as stack:

@@ -24,9 +24,9 @@ class Record:
         """Return a new dict of `{field key: value}`, every value a string."""
         return dict(self._values)
 
-    def mark_as_rejected(self, message: str = "Rejected") -> None:
+    def mark_as_rejected(self, message: str | None = "Rejected") -> None:
         """Reject this record: it counts as failed, with `message` as the reason."""
-        self.rejection = str(message) or "Rejected"
+        self.rejection = str(message) if message else "Rejected"
 
     def __getitem__(self, key: str) -> str:
         return self._values[key]
@@ -76,9 +76,9 @@ class RecordSet:
         """Return a copy of the records as a DataFrame indexed by `row_index`."""
         return self._frame.copy()
 
-    def mark_as_rejected(self, message: str = "Rejected") -> None:
+    def mark_as_rejected(self, message: str | None = "Rejected") -> None:
         """Reject every record of the set with `message` as the reason."""
-        self.rejection = str(message) or "Rejected"
+        self.rejection = str(message) if message else "Rejected"
 
     def __repr__(self) -> str:
         return f"RecordSet({len(self)} records)"

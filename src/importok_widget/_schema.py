@@ -17,6 +17,9 @@ from ._exceptions import SchemaError
 WHOLE_ARGUMENT_RULES = frozenset({"regex"})
 """Rules whose text after the colon is one argument, commas included."""
 
+RESERVED_KEY = "error"
+"""The key of the reason column in failed records, so no field may use it."""
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -282,6 +285,12 @@ def parse_fields(
             raise SchemaError(f"Field key {key!r} must be a non-empty string")
         if key in seen:
             raise SchemaError(f"Field {key!r} is defined twice")
+        if key == RESERVED_KEY:
+            raise SchemaError(
+                f"Field key {key!r} is reserved for the reason of each failed record "
+                f"in widget.rejected. Use another key, such as 'error_code', and "
+                f"keep the label {key!r} if the column is called so."
+            )
         seen.add(key)
         if isinstance(definition, Field):
             parsed.append(replace(definition, key=key))

@@ -35,6 +35,9 @@ from ._reading import Table, read_table
 
 logger = logging.getLogger("importok_widget")
 
+CANCEL_GRACE = 10.0
+"""Seconds that calls in flight get to finish after a cancel."""
+
 _STATIC = pathlib.Path(__file__).parent / "static"
 _MISSING_BUILD = """
 export default { render({ el }) {
@@ -164,6 +167,7 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
         self._result: ImportResult | None = None
         self._running: asyncio.Future[ImportResult] | None = None
         self._cancelled: asyncio.Event | None = None
+        self._stop_now: asyncio.Event | None = None
         self.on_msg(self._on_custom_msg)
 
     # Public API
@@ -266,20 +270,23 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
         self,
         source: str | os.PathLike[str] | bytes | bytearray | memoryview,
         *,
-        with_header: bool = True,
+        with_header: bool | None = None,
         mapping: Mapping[str, str | None] | None = None,
         filename: str | None = None,
     ) -> ImportResult:
         """Read, map, validate and deliver a file without the browser.
 
-        `source` is a path or the file's bytes. Columns are mapped automatically
-        unless `mapping={field_key: column_name}` is given. The widget, if shown,
-        follows along. Raises `FileReadError` for an unreadable file,
-        `MappingError` when a required field has no column, and `ImportStateError`
-        while another import runs.
+        `source` is a path or the file's bytes. `with_header` defaults to the
+        widget's setting, which `from_config` restores. Columns are mapped
+        automatically unless `mapping={field_key: column_name}` is given. The
+        widget, if shown, follows along. Raises `FileReadError` for an unreadable
+        file, `MappingError` when a required field has no column or no field has
+        one, and `ImportStateError` while another import runs.
         """
         self._claim_loop()
-        self._check_idle()
+        self._begin()
+        if with_header is None:
+            with_header = self.with_header
         self.busy = "Reading file"
         try:
             table = await asyncio.to_thread(
@@ -297,9 +304,12 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
             self.busy = "Checking records"
             prepared = await self._check(table, complete)
             self._show_review(prepared)
+        except BaseException as error:
+            self._end_with(error)
+            raise
         finally:
             self.busy = ""
-        return await self._deliver(prepared)
+        return await self._deliver(prepared, begun=True)
 
     def import_file_sync(
         self,
@@ -355,12 +365,20 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
     def cancel(self) -> None:
         """Stop the running import: no new deliveries start.
 
-        Calls in flight finish (or time out), and the records not yet sent are
-        rejected as cancelled. Does nothing when no import runs.
+        Calls in flight get `CANCEL_GRACE` seconds to finish (or time out), then
+        they are cancelled; a second `cancel()` cancels them at once. Records not
+        delivered are rejected with the reason. Does nothing when no import runs.
         """
-        if self.running and self._cancelled is not None:
-            self._cancelled.set()
-            self.busy = "Cancelling"
+        if not self.running or self._cancelled is None or self._stop_now is None:
+            return
+        if self._cancelled.is_set():
+            self._stop_now.set()
+            return
+        self._cancelled.set()
+        self.busy = "Cancelling"
+        loop = self._loop or running_loop()
+        if loop is not None:
+            loop.call_soon_threadsafe(loop.call_later, CANCEL_GRACE, self._stop_now.set)
 
     async def wait(self) -> ImportResult | None:
         """Wait for the running import without blocking the kernel.
@@ -394,13 +412,29 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
         }
         return meta
 
-    async def _deliver(
-        self, prepared: Prepared, retry_of: ImportResult | None = None
-    ) -> ImportResult:
+    def _begin(self) -> None:
+        """Mark an import as running, from reading the file to the last delivery."""
         self._check_idle()
-        loop = asyncio.get_running_loop()
-        self._running = loop.create_future()
+        self._running = asyncio.get_running_loop().create_future()
         self._cancelled = asyncio.Event()
+        self._stop_now = asyncio.Event()
+
+    def _end_with(self, error: BaseException) -> None:
+        """Mark the running import as ended by `error`, so another one may start."""
+        if self._running is not None and not self._running.done():
+            self._running.set_exception(error)
+            self._running.exception()  # marks it retrieved
+
+    async def _deliver(
+        self,
+        prepared: Prepared,
+        retry_of: ImportResult | None = None,
+        *,
+        begun: bool = False,
+    ) -> ImportResult:
+        if not begun:
+            self._begin()
+        assert self._running is not None and self._cancelled is not None
         self._result = None
         self._progress_start = (time.monotonic(), -1)
         self.step = "import"
@@ -426,11 +460,10 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
                 cancelled=self._cancelled,
                 on_result=self._finish,
                 retry_of=retry_of,
+                stop_now=self._stop_now,
             )
         except BaseException as error:
-            if not self._running.done():
-                self._running.set_exception(error)
-                self._running.exception()  # marks it retrieved
+            self._end_with(error)
             raise
 
     def _finish(self, result: ImportResult) -> None:
