@@ -34,9 +34,9 @@ export function renderDone(context: StepContext): StepPanel {
     element.dataset.outcome = outcome;
     setText(summary, describeResult(result));
     cancelledNote.hidden = !result.cancelled;
-    setText(total, String(result.total));
-    setText(succeeded, String(result.succeeded));
-    setText(failed, String(result.failed));
+    setText(total, result.total.toLocaleString("en-US"));
+    setText(succeeded, result.succeeded.toLocaleString("en-US"));
+    setText(failed, result.failed.toLocaleString("en-US"));
     failedStat.classList.toggle("iok-stat-error", result.failed > 0);
 
     retryButton.hidden = result.retryable === 0;

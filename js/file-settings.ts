@@ -18,6 +18,16 @@ const ENCODING_OPTIONS: readonly [value: string, label: string][] = [
   ["iso8859-15", "ISO-8859-15"],
   ["mac-roman", "Mac Roman"],
   ["cp850", "CP850"],
+  ["cp1250", "Windows-1250 (Central European)"],
+  ["iso8859-2", "ISO-8859-2 (Central European)"],
+  ["cp1251", "Windows-1251 (Cyrillic)"],
+  ["koi8-r", "KOI8-R (Cyrillic)"],
+  ["cp1253", "Windows-1253 (Greek)"],
+  ["cp1254", "Windows-1254 (Turkish)"],
+  ["shift_jis", "Shift JIS (Japanese)"],
+  ["gb18030", "GB18030 (Chinese)"],
+  ["big5", "Big5 (Traditional Chinese)"],
+  ["euc-kr", "EUC-KR (Korean)"],
 ];
 
 const DELIMITER_OPTIONS: readonly [value: string, label: string][] = [
@@ -48,6 +58,16 @@ const ENCODING_NAMES: Record<string, string> = {
   "mac-roman": "Mac Roman",
   macroman: "Mac Roman",
   cp850: "CP850",
+  cp1250: "Windows-1250",
+  "iso8859-2": "ISO-8859-2",
+  cp1251: "Windows-1251",
+  "koi8-r": "KOI8-R",
+  cp1253: "Windows-1253",
+  cp1254: "Windows-1254",
+  "shift-jis": "Shift JIS",
+  gb18030: "GB18030",
+  big5: "Big5",
+  "euc-kr": "EUC-KR",
 };
 
 const DELIMITER_NAMES: Record<string, string> = {

@@ -35,6 +35,8 @@ export interface Review {
   total: number;
   valid: number;
   invalid: number;
+  /** Failed rules in all records; `errors` holds only the first few. */
+  errorCount: number;
   errors: ReviewError[];
 }
 
@@ -213,6 +215,7 @@ export function readReview(model: Model): Review {
     total: toCount(review.total),
     valid: toCount(review.valid),
     invalid: toCount(review.invalid),
+    errorCount: Math.max(toCount(review.error_count), errors.length),
     errors: errors.map((error) => ({
       row: displayRow(error.row),
       field: toText(error.field),

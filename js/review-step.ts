@@ -52,16 +52,16 @@ export function renderReview(context: StepContext): StepPanel {
 
   const update = (): void => {
     const review = readReview(model);
-    setText(valid, String(review.valid));
-    setText(invalid, String(review.invalid));
-    setText(total, String(review.total));
+    setText(valid, review.valid.toLocaleString("en-US"));
+    setText(invalid, review.invalid.toLocaleString("en-US"));
+    setText(total, review.total.toLocaleString("en-US"));
 
     errorsWrapper.hidden = review.errors.length === 0;
     const shown = review.errors.slice(0, MAX_ERRORS_SHOWN);
     const count =
-      review.errors.length > shown.length
-        ? `First ${shown.length} of ${review.errors.length} problems`
-        : `Problems found (${review.errors.length})`;
+      review.errorCount > shown.length
+        ? `First ${shown.length} of ${review.errorCount.toLocaleString("en-US")} problems`
+        : `Problems found (${review.errorCount})`;
     setText(errorsCount, count);
     const labels = new Map(readFields(model).map((field) => [field.key, field.label]));
     errorsBody.replaceChildren(...shown.map((error) => createErrorRow(error, labels)));

@@ -65,6 +65,7 @@ class Prepared:
             "total": self.total,
             "valid": self.valid,
             "invalid": self.invalid,
+            "error_count": len(self.errors),
             "errors": [
                 {
                     "row": int(row),

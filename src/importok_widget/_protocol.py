@@ -15,8 +15,10 @@ The widget's state lives in synced traits, which the kernel owns except where no
     columns      column names of the uploaded file, in file order
     samples      {column: [up to 3 non-empty values]}
     mapping      {field key: column name or None}; the browser may set it
-    review       {total, valid, invalid, errors: [{row, field, value, message}]};
-                 row is the record's row_index, the 0-based data row
+    review       {total, valid, invalid, error_count,
+                  errors: [{row, field, value, message}]}; errors holds the first 20
+                  of error_count failed rules, and row is the record's row_index,
+                  the 0-based data row
     progress     {processed, failed, total, rate, eta}; rate is records per second
                  and eta the seconds left (None until known); updated at most about
                  10 times a second
