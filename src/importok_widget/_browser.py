@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("importok_widget")
 
+SAMPLE_ROWS = 200
+"""Rows searched for sample values of each column."""
+
 
 def running_loop() -> asyncio.AbstractEventLoop | None:
     try:
@@ -116,18 +119,14 @@ class BrowserSession:
         def _show_table(self, table: Table, mapping: dict[str, str | None]) -> None: ...
         def _show_review(self, prepared: Prepared) -> None: ...
 
-    def _on_custom_msg(
-        self, _widget: Any, content: Any, buffers: Any
-    ) -> None:
+    def _on_custom_msg(self, _widget: Any, content: Any, buffers: Any) -> None:
         loop = self._loop
         if loop is not None and loop.is_running() and running_loop() is not loop:
             loop.call_soon_threadsafe(self._handle, content, buffers)
         else:
             self._handle(content, buffers)
 
-    def _handle(
-        self, content: Any, buffers: Sequence[Any] | None
-    ) -> None:
+    def _handle(self, content: Any, buffers: Sequence[Any] | None) -> None:
         try:
             kind = content.get("type") if isinstance(content, dict) else None
             handler = self._handlers.get(kind or "")
@@ -150,9 +149,7 @@ class BrowserSession:
             self.busy = ""
             self.error = message
 
-    def _spawn(
-        self, work: Callable[[], Coroutine[Any, Any, Any]]
-    ) -> None:
+    def _spawn(self, work: Callable[[], Coroutine[Any, Any, Any]]) -> None:
         async def guarded() -> None:
             try:
                 await work()
@@ -174,9 +171,7 @@ class BrowserSession:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _on_upload_start(
-        self, content: dict[str, Any], buffers: list[Any]
-    ) -> None:
+    def _on_upload_start(self, content: dict[str, Any], buffers: list[Any]) -> None:
         self._check_idle()
         upload_id = str(content.get("upload_id") or "")
         size = int(content.get("size", -1))
@@ -209,9 +204,7 @@ class BrowserSession:
             raise _Ignored
         return upload
 
-    def _on_upload_chunk(
-        self, content: dict[str, Any], buffers: list[Any]
-    ) -> None:
+    def _on_upload_chunk(self, content: dict[str, Any], buffers: list[Any]) -> None:
         upload = self._current_upload(content)
         try:
             if len(buffers) != 1:
@@ -241,9 +234,7 @@ class BrowserSession:
             }
         )
 
-    def _on_upload_cancel(
-        self, content: dict[str, Any], buffers: list[Any]
-    ) -> None:
+    def _on_upload_cancel(self, content: dict[str, Any], buffers: list[Any]) -> None:
         upload = self._upload
         if upload is not None and upload.upload_id == content.get("upload_id"):
             self._upload = None
@@ -252,9 +243,7 @@ class BrowserSession:
                 self.busy = ""
                 self.filename = self._table.filename if self._table else ""
 
-    def _on_upload_end(
-        self, content: dict[str, Any], buffers: list[Any]
-    ) -> None:
+    def _on_upload_end(self, content: dict[str, Any], buffers: list[Any]) -> None:
         upload = self._current_upload(content)
         self._upload = None
         if upload.received != upload.size:
@@ -266,9 +255,7 @@ class BrowserSession:
         self._source = (memoryview(upload.buffer), upload.name)
         self._read_upload({"with_header": self.with_header})
 
-    def _on_reread(
-        self, content: dict[str, Any], buffers: list[Any]
-    ) -> None:
+    def _on_reread(self, content: dict[str, Any], buffers: list[Any]) -> None:
         self._check_idle()
         if self._source is None:
             raise ImportStateError("No file to read again. Upload a file.")
@@ -316,9 +303,7 @@ class BrowserSession:
 
         self._spawn(read)
 
-    def _on_confirm_mapping(
-        self, content: dict[str, Any], buffers: list[Any]
-    ) -> None:
+    def _on_confirm_mapping(self, content: dict[str, Any], buffers: list[Any]) -> None:
         table = self._table
         if table is None:
             raise ImportStateError("No file is loaded. Upload a file first.")
@@ -336,9 +321,7 @@ class BrowserSession:
 
         self._spawn(check)
 
-    def _on_start_import(
-        self, content: dict[str, Any], buffers: list[Any]
-    ) -> None:
+    def _on_start_import(self, content: dict[str, Any], buffers: list[Any]) -> None:
         prepared = self._prepared
         if prepared is None:
             raise ImportStateError("No records are ready. Upload and map a file first.")
@@ -349,14 +332,10 @@ class BrowserSession:
 
         self._spawn(deliver)
 
-    def _on_cancel(
-        self, content: dict[str, Any], buffers: list[Any]
-    ) -> None:
+    def _on_cancel(self, content: dict[str, Any], buffers: list[Any]) -> None:
         self.cancel()
 
-    def _on_retry_failed(
-        self, content: dict[str, Any], buffers: list[Any]
-    ) -> None:
+    def _on_retry_failed(self, content: dict[str, Any], buffers: list[Any]) -> None:
         self._check_retry()
 
         async def retry() -> None:
@@ -378,9 +357,7 @@ class BrowserSession:
             buffers=[rejected_csv(self.rejected)],
         )
 
-    def _on_back(
-        self, content: dict[str, Any], buffers: list[Any]
-    ) -> None:
+    def _on_back(self, content: dict[str, Any], buffers: list[Any]) -> None:
         self._check_idle()
         target = content.get("to")
         allowed = {"mapping": ("upload",), "review": ("mapping", "upload")}
@@ -390,9 +367,7 @@ class BrowserSession:
             self.error = ""
             self.step = target
 
-    def _on_reset(
-        self, content: dict[str, Any], buffers: list[Any]
-    ) -> None:
+    def _on_reset(self, content: dict[str, Any], buffers: list[Any]) -> None:
         self._check_idle()
         self._generation += 1
         self._upload = None
@@ -430,12 +405,18 @@ class BrowserSession:
 
 def samples(table: Table, count: int = 3) -> dict[str, list[str]]:
     """Return the first `count` distinct non-empty values of each column."""
-    head = table.frame.head(200)
+    # Plain lists, because pandas' per-column overhead dominates for wide files.
+    head = table.frame.head(SAMPLE_ROWS)
     samples = {}
-    for column in table.columns:
-        values = head[column]
-        values = values[values.str.strip() != ""]
-        samples[column] = [str(value) for value in values.unique()[:count]]
+    columns = head.to_numpy(dtype=object).T.tolist()
+    for column, values in zip(table.columns, columns, strict=True):
+        found: list[str] = []
+        for value in values:
+            if value.strip() and value not in found:
+                found.append(value)
+                if len(found) == count:
+                    break
+        samples[column] = found
     return samples
 
 
