@@ -107,6 +107,7 @@ export interface Traits {
   result: unknown;
   error: string;
   busy: string;
+  invalid_records: string;
 }
 
 export type Model = AnyModel<Traits>;
@@ -127,6 +128,7 @@ export const TRAIT_NAMES: readonly (keyof Traits)[] = [
   "result",
   "error",
   "busy",
+  "invalid_records",
 ];
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -68,11 +68,17 @@ export function renderReview(context: StepContext): StepPanel {
 
     backButton.disabled = context.actionsBlocked();
     const nothingToImport = review.valid === 0;
-    startButton.disabled = context.actionsBlocked() || nothingToImport;
-    setText(
-      startButton,
-      nothingToImport ? "No valid records to import" : `Start import (${review.valid} ${review.valid === 1 ? "record" : "records"})`,
-    );
+    // With invalid_records="block", the kernel refuses an import while any record
+    // is invalid, so the button says so instead of failing on click.
+    const blocked = model.get("invalid_records") === "block" && review.invalid > 0;
+    startButton.disabled = context.actionsBlocked() || nothingToImport || blocked;
+    let label = `Start import (${review.valid} ${review.valid === 1 ? "record" : "records"})`;
+    if (blocked) {
+      label = `Fix ${review.invalid} invalid ${review.invalid === 1 ? "record" : "records"} to import`;
+    } else if (nothingToImport) {
+      label = "No valid records to import";
+    }
+    setText(startButton, label);
   };
 
   update();

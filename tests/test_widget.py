@@ -373,3 +373,46 @@ async def test_reread_after_import_file(tmp_path) -> None:
 
     assert widget.columns == ["Name|City"]
     assert widget.error == ""
+
+
+async def test_block_policy_delivers_nothing(tmp_path) -> None:
+    from importok_widget import InvalidRecordsError
+
+    path = tmp_path / "people.csv"
+    path.write_text("email\nada@example.org\nnot-an-email\n")
+    sent: list[str] = []
+    widget = ImportWidget(
+        fields={"email": {"validators": "email"}},
+        invalid_records="block",
+        on_record_ready=lambda record, meta: sent.append(record["email"]),
+    )
+
+    with pytest.raises(InvalidRecordsError, match="1 of 2 records are invalid") as info:
+        await widget.import_file(path)
+
+    assert info.value.count == 1
+    assert sent == []
+    assert not widget.running
+    browser = Browser(widget)
+    browser.send({"type": "start_import"})
+    assert "invalid_records" in widget.error
+
+
+async def test_step_callbacks_see_each_change() -> None:
+    seen: list[tuple[str, str, str | None]] = []
+    widget = ImportWidget(
+        fields={"city": {}},
+        on_record_ready=lambda r, m: None,
+        on_step_enter=lambda step, previous: seen.append(("enter", step, previous)),
+        on_step_exit=lambda step, following: seen.append(("exit", step, following)),
+    )
+    browser = Browser(widget)
+    browser.upload("c.csv", b"City\nParis\n")
+    await browser.wait_for_step("mapping")
+
+    assert seen == [("exit", "upload", "mapping"), ("enter", "mapping", "upload")]
+
+
+def test_invalid_policy_name_raises() -> None:
+    with pytest.raises(TypeError, match="invalid_records"):
+        ImportWidget(fields={"id": {}}, on_record_ready=print, invalid_records="drop")

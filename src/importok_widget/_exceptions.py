@@ -8,6 +8,7 @@ All of them derive from one base class, so a caller can catch at the level it ne
     │   ├── EmptyFileError
     │   └── UnsupportedFileError
     ├── MappingError         a required field has no column, or a column is unknown
+    ├── InvalidRecordsError  invalid records with invalid_records="block"
     └── ImportStateError     an action that the import's current state does not allow
 """
 
@@ -36,6 +37,17 @@ class UnsupportedFileError(FileReadError):
 
 class MappingError(ImportOkError, ValueError):
     """A mapping that leaves a required field without a column or names no column."""
+
+
+class InvalidRecordsError(ImportOkError):
+    """Records that failed validation, with `invalid_records="block"`.
+
+    `count` is the number of invalid records. Nothing was delivered.
+    """
+
+    def __init__(self, message: str, count: int) -> None:
+        super().__init__(message)
+        self.count = count
 
 
 class ImportStateError(ImportOkError, RuntimeError):

@@ -24,6 +24,8 @@ The widget's state lives in synced traits, which the kernel owns except where no
                  10 times a second
     result       {total, succeeded, failed, cancelled, retryable}; retryable counts
                  the records whose delivery failed, which retry_failed sends again
+    invalid_records  "skip" (import the valid records) or "block" (import nothing
+                 while any record is invalid)
     error        message to show, or ""
     busy         what the kernel is doing ("Reading file"), or ""
 

@@ -19,7 +19,7 @@ from ._checking import count_errors
 from ._config import build_config, load_config, save_config, widget_arguments
 from ._custom_rules import CustomRule
 from ._delivery import DeliveryOptions, ProgressListener
-from ._exceptions import ImportStateError, SchemaError
+from ._exceptions import ImportStateError, InvalidRecordsError, SchemaError
 from ._import_schema import FieldProcessor, ImportSchema
 from ._mapping import Mapper, check_mapping
 from ._options import check_callbacks, check_delivery_limits
@@ -81,6 +81,7 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
     progress = traitlets.Dict().tag(sync=True)
     result = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
+    invalid_records = traitlets.Unicode("skip").tag(sync=True)
     busy = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
@@ -106,6 +107,9 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
         column_mapping: Mapping[str, str | None] | None = None,
         pass_through: bool = False,
         number_locale: str = "en",
+        invalid_records: str = "skip",
+        on_step_enter: Callable[[str, str | None], Any] | None = None,
+        on_step_exit: Callable[[str, str], Any] | None = None,
         **kwargs: Any,
     ) -> None:
         setup = ImportSchema(
@@ -124,6 +128,16 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
             on_record_ready, on_import_ready, on_import_progress, throttle, timeout
         )
         check_delivery_limits(on_import_ready, retries, rate_limit, batch_size)
+        if invalid_records not in ("skip", "block"):
+            raise TypeError(
+                f'invalid_records must be "skip" or "block", not {invalid_records!r}'
+            )
+        for name, hook in (
+            ("on_step_enter", on_step_enter),
+            ("on_step_exit", on_step_exit),
+        ):
+            if hook is not None and not callable(hook):
+                raise TypeError(f"{name} must be a function, not {type(hook).__name__}")
         if meta is not None and not isinstance(meta, Mapping):
             raise SchemaError(f"meta must be a dict, not {type(meta).__name__}")
 
@@ -168,6 +182,10 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
         self._running: asyncio.Future[ImportResult] | None = None
         self._cancelled: asyncio.Event | None = None
         self._stop_now: asyncio.Event | None = None
+        self.invalid_records = invalid_records
+        self._on_step_enter = on_step_enter
+        self._on_step_exit = on_step_exit
+        self.observe(self._notify_step_hooks, names="step")
         self.on_msg(self._on_custom_msg)
 
     # Public API
@@ -304,6 +322,7 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
             self.busy = "Checking records"
             prepared = await self._check(table, complete)
             self._show_review(prepared)
+            self._check_policy(prepared)
         except BaseException as error:
             self._end_with(error)
             raise
@@ -411,6 +430,27 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
             "with_header": table.with_header,
         }
         return meta
+
+    def _notify_step_hooks(self, change: dict[str, Any]) -> None:
+        previous, step = change["old"], change["new"]
+        try:
+            if self._on_step_exit is not None and previous:
+                self._on_step_exit(previous, step)
+            if self._on_step_enter is not None:
+                self._on_step_enter(step, previous)
+        except Exception as error:
+            logger.warning("Step callback failed", exc_info=error)
+            self.error = f"Step callback failed: {type(error).__name__}: {error}"
+
+    def _check_policy(self, prepared: Prepared, only_valid: bool = False) -> None:
+        """Raise `InvalidRecordsError` when invalid records block the import."""
+        if self.invalid_records == "block" and prepared.invalid and not only_valid:
+            raise InvalidRecordsError(
+                f"{prepared.invalid} of {prepared.total} records are invalid, and "
+                f'invalid_records="block" delivers nothing until they are fixed. '
+                f"See widget.errors for what to fix.",
+                prepared.invalid,
+            )
 
     def _begin(self) -> None:
         """Mark an import as running, from reading the file to the last delivery."""
