@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import collections
+import random
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from importok_widget import (
     ImportWidget,
     Record,
     SchemaError,
+    _text,
     column_rule,
     dataset_rule,
 )
@@ -265,6 +271,164 @@ async def test_in_provider_messages() -> None:
 async def test_empty_values_pass_all_but_required() -> None:
     rules = "email|unique|integer|number|boolean|between:1,2|length:3|date|url|phone:DE"
     assert await messages(["", ""], rules) == [None, None]
+
+
+# Fast paths on Arrow buffers, checked against the plain kernels
+
+_CHARACTERS = list(
+    "azAQ1@.- \t\n\x1c\x7f\u00a0\u3000\u2028éÉłßıǆⱥ😀\u0301"
+)  # ASCII, white space in ASCII and beyond, and letters whose case changes length
+_ASCII_CHARACTERS = list("azAQ1@.- \t\n\x7f")
+_SEPARATOR_CHARACTERS = list("azAQ1@.- \t\x1c\x1f")  # trimmed by utf8 kernels only
+
+
+def _random_values(seed: int, characters: list[str], count: int = 3000) -> list[str]:
+    """Return short random strings, some repeated, a few long, some blank."""
+    rng = random.Random(seed)
+    values = []
+    for _ in range(count):
+        length = rng.choice([0, 1, 1, 2, 3, 5, 8, 9, 16, 17, 40, 300])
+        values.append("".join(rng.choice(characters) for _ in range(length)))
+    values += rng.sample(values, count // 10)
+    rng.shuffle(values)
+    return values
+
+
+def _arrays(values: list[str]) -> list[pa.Array | pa.ChunkedArray]:
+    """Return `values` as string and large_string arrays: whole, sliced, chunked."""
+    arrays = []
+    third = len(values) // 3
+    for type_ in (pa.string(), pa.large_string()):
+        whole = pa.array(["x", *values, "y"], type_)
+        chunks = [values[:third], [], values[third : 2 * third], values[2 * third :]]
+        arrays += [
+            pa.array(values, type_),
+            whole.slice(1, len(values)),
+            pa.chunked_array(chunks, type_),
+        ]
+    return arrays
+
+
+@pytest.fixture(params=[61, 1 << 15], ids=["small blocks", "default blocks"])
+def block_rows(request, monkeypatch) -> int:
+    """Run the numpy fast paths on blocks of 61 rows as well as the default."""
+    monkeypatch.setattr(_text, "_BLOCK_ROWS", request.param)
+    return request.param
+
+
+def _capitalize_reference(values: pa.Array) -> pa.Array:
+    first = pc.utf8_upper(pc.utf8_slice_codeunits(values, 0, 1))
+    rest = pc.utf8_slice_codeunits(values, 1)
+    return pc.binary_join_element_wise(first, rest, pa.scalar("", values.type))
+
+
+def _duplicated_reference(values: pa.Array) -> list[bool]:
+    texts = ["" if value is None else value for value in values.to_pylist()]
+    counts = collections.Counter(texts)
+    return [counts[text] > 1 for text in texts]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(
+    "characters",
+    [_CHARACTERS, _ASCII_CHARACTERS, _SEPARATOR_CHARACTERS],
+    ids=["unicode", "ascii", "ascii separators"],
+)
+def test_text_fast_paths_match_kernels(
+    seed: int, characters: list[str], block_rows: int
+) -> None:
+    for values in _arrays(_random_values(seed, characters)):
+        trimmed = pc.utf8_trim_whitespace(values)
+        assert _text.trim_whitespace(values).equals(trimmed)
+        blank = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+        assert _text.is_blank(values).tolist() == blank.tolist()
+        assert _text.lower(values).equals(pc.utf8_lower(values))
+        assert _text.upper(values).equals(pc.utf8_upper(values))
+        assert _text.capitalize(values).equals(_capitalize_reference(values))
+        assert _text.duplicated(values).tolist() == _duplicated_reference(values)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["ada", "Bob", "", "zoë", "1st"],  # ASCII first letters only
+        ["ada", "élan", "łukasz", "", "ǆemal"],  # uppercase of the same UTF-8 length
+        ["ada", "ıdris", "ſam", "ⱥb"],  # uppercase that is shorter in UTF-8
+        ["", "", ""],
+        [],
+    ],
+)
+def test_capitalize_matches_kernels(values: list[str], block_rows: int) -> None:
+    for array in _arrays(values):
+        assert _text.capitalize(array).equals(_capitalize_reference(array))
+
+
+def test_text_fast_paths_on_clean_ascii() -> None:
+    values = pa.array(["DE", "fr", "", "us", "fr"])
+    assert _text.trim_whitespace(values) is values
+    assert _text.is_blank(values).tolist() == [False, False, True, False, False]
+    assert _text.lower(values).to_pylist() == ["de", "fr", "", "us", "fr"]
+    assert _text.upper(values).to_pylist() == ["DE", "FR", "", "US", "FR"]
+    assert _text.duplicated(values).tolist() == [False, True, False, False, True]
+
+
+def test_text_with_nulls_uses_kernels() -> None:
+    values = pa.array([" a ", None, "", " ", "b", None])
+    assert _text.trim_whitespace(values).to_pylist() == ["a", None, "", "", "b", None]
+    assert _text.is_blank(values).tolist() == [False, False, True, True, False, False]
+    assert _text.capitalize(values).to_pylist() == [" a ", None, "", " ", "B", None]
+    # A null counts as "", like the empty value.
+    assert _text.duplicated(values).tolist() == [False, True, True, False, False, True]
+
+
+def test_space_first_bytes_cover_arrow_white_space() -> None:
+    codes = [code for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF]
+    characters = pa.array([chr(code) for code in codes])
+    trimmed = pc.utf8_trim_whitespace(characters)
+    spaces = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+    first_bytes = np.array(
+        [
+            chr(code).encode()[0]
+            for code, space in zip(codes, spaces, strict=True)
+            if space
+        ],
+        dtype=np.uint8,
+    )
+    assert len(first_bytes) > 20
+    assert _text._may_start_space(first_bytes).all()
+
+
+def test_duplicated_is_exact_when_hashes_collide(monkeypatch) -> None:
+    def same_hash(layout) -> np.ndarray:
+        return np.zeros(len(layout.starts), dtype=np.uint64)
+
+    monkeypatch.setattr(_text, "_hash_values", same_hash)
+    values = pa.array(["a", "b", "a", "c", "", ""])
+    assert _text.duplicated(values).tolist() == [True, False, True, False, True, True]
+
+
+def test_duplicated_with_many_repeated_values() -> None:
+    values = [f"value {number % 500}" for number in range(2000)] + ["once"]
+    result = _text.duplicated(pa.array(values, pa.large_string()))
+    assert result[:2000].all()
+    assert not result[2000]
+
+
+async def test_rules_on_column_of_several_chunks() -> None:
+    chunks = pa.chunked_array([[" ada ", "bob"], ["", " ada"], ["cy"]])
+    column = pd.Series(pd.arrays.ArrowStringArray(chunks))
+    schema = ImportSchema(
+        {"name": {"transformers": "trim|capitalize", "validators": "required|unique"}}
+    )
+    frame = pd.DataFrame({"name": column})
+    checked = await check_table(schema.compiled, frame, {"name": "name"})
+    assert checked.records["name"].tolist() == ["Ada", "Bob", "", "Ada", "Cy"]
+    assert checked.errors["row"].tolist() == [0, 2, 3]
+    assert checked.errors["message"].tolist() == [
+        "Must be unique",
+        "Is required",
+        "Must be unique",
+    ]
 
 
 # Errors at creation

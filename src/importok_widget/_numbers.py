@@ -9,6 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._text import contiguous
+
 DEFAULT_LOCALE = "en"
 
 # Languages that write a decimal comma, from the CLDR number symbols of the Latin
@@ -81,7 +83,9 @@ def _strings(column: pd.Series) -> pa.ChunkedArray:
     return pa.chunked_array(column.array.__arrow_array__())
 
 
-def _series(values: pa.ChunkedArray, like: pd.Series) -> pd.Series:
+def _series(values: pa.ChunkedArray | pa.Array, like: pd.Series) -> pd.Series:
+    if isinstance(values, pa.Array):
+        values = pa.chunked_array([values])
     return pd.Series(
         pd.arrays.ArrowStringArray(values), index=like.index, name=like.name
     )
@@ -96,9 +100,7 @@ def on_distinct(
     Columns such as dates and country codes repeat a few values many times, so this
     saves most of the work of slow kernels like strptime and strftime.
     """
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    encoded = pc.dictionary_encode(values)
+    encoded = pc.dictionary_encode(contiguous(values))
     return function(encoded.dictionary).take(encoded.indices)
 
 
