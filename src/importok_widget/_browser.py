@@ -19,6 +19,7 @@ from ._mapping import check_mapping
 from ._pipeline import rejected_csv
 from ._protocol import CHUNK_SIZE, MAX_FILE_WARNINGS
 from ._reading import Table, read_table
+from ._review import check_export_format
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -119,6 +120,18 @@ class BrowserSession:
         ) -> ImportResult: ...
         def _show_table(self, table: Table, mapping: dict[str, str | None]) -> None: ...
         def _show_review(self, prepared: Prepared) -> None: ...
+        def grid_rows(
+            self, start: int, stop: int, **filters: Any
+        ) -> dict[str, Any]: ...
+        def edit_cell(self, row: int, field: str, value: Any) -> None: ...
+        def delete_rows(self, rows: Sequence[int]) -> int: ...
+        def add_record(self, values: dict[str, Any] | None = None) -> int: ...
+        def find_replace(self, find: str, replace: str, **options: Any) -> int: ...
+        def undo(self) -> bool: ...
+        def export_records(self, format: str = "csv") -> bytes: ...
+        def export_filename(self, format: str = "csv") -> str: ...
+        async def wait_review(self) -> None: ...
+        def _review_pending(self) -> bool: ...
 
     def _on_custom_msg(self, _widget: Any, content: Any, buffers: Any) -> None:
         loop = self._loop
@@ -327,10 +340,16 @@ class BrowserSession:
         if prepared is None:
             raise ImportStateError("No records are ready. Upload and map a file first.")
         self._check_idle()
-        self._check_policy(prepared)
+        if not self._review_pending():
+            self._check_policy(prepared)
 
         async def deliver() -> None:
-            await self._deliver(prepared)
+            await self.wait_review()  # deliver the records as last edited
+            current = self._prepared
+            if current is None:
+                raise ImportStateError("The file was dropped before the import began.")
+            self._check_policy(current)
+            await self._deliver(current)
 
         self._spawn(deliver)
 
@@ -358,6 +377,62 @@ class BrowserSession:
             },
             buffers=[rejected_csv(self.rejected)],
         )
+
+    def _on_grid_rows(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        rows = self.grid_rows(
+            int(content.get("start") or 0),
+            int(content.get("stop") or 0),
+            only_errors=bool(content.get("only_errors")),
+            message_filter=content.get("message_filter"),
+            search=str(content.get("search") or ""),
+        )
+        self.send({"type": "grid_rows", "request": content.get("request"), **rows})
+
+    def _on_edit_cell(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self.edit_cell(content.get("row"), content.get("field"), content.get("value"))
+
+    def _on_delete_rows(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self.delete_rows(content.get("rows") or [])
+
+    def _on_add_record(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self.add_record(content.get("values") or {})
+
+    def _on_find_replace(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        count = self.find_replace(
+            content.get("find"),
+            content.get("replace"),
+            field=content.get("field") or None,
+            match_case=bool(content.get("match_case")),
+            whole_cell=bool(content.get("whole_cell")),
+        )
+        self.send(
+            {
+                "type": "find_replace_done",
+                "request": content.get("request"),
+                "count": count,
+            }
+        )
+
+    def _on_undo(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        self.undo()
+
+    def _on_export_records(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        format = str(content.get("format") or "csv")
+        check_export_format(format)
+
+        async def export() -> None:
+            await self.wait_review()  # the error column of the last change
+            self.send(
+                {
+                    "type": "download",
+                    "request": content.get("request"),
+                    "filename": self.export_filename(format),
+                    "mime": "text/csv",
+                },
+                buffers=[self.export_records(format)],
+            )
+
+        self._spawn(export)
 
     def _on_back(self, content: dict[str, Any], buffers: list[Any]) -> None:
         self._check_idle()
@@ -402,6 +477,13 @@ class BrowserSession:
         "download_rejected": _on_download_rejected,
         "back": _on_back,
         "reset": _on_reset,
+        "grid_rows": _on_grid_rows,
+        "edit_cell": _on_edit_cell,
+        "delete_rows": _on_delete_rows,
+        "add_record": _on_add_record,
+        "find_replace": _on_find_replace,
+        "undo": _on_undo,
+        "export_records": _on_export_records,
     }
 
 

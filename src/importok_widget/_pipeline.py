@@ -94,9 +94,18 @@ async def prepare(
     checked = await check_table(
         fields, table.frame, mapping, throttle=throttle, pass_through=pass_through
     )
-    return Prepared(
-        table, dict(mapping), checked.records, checked.errors, checked.row_errors
-    )
+    records, errors, row_errors = checked.records, checked.errors, checked.row_errors
+    row_index = table.frame.index
+    if not row_index.equals(pd.RangeIndex(len(row_index))):
+        # check_table numbers rows by position. A table rebuilt from reviewed
+        # records keeps each record's row_index instead, with gaps after deletions.
+        rows = row_index.to_numpy(dtype="int64")
+        records.index = pd.Index(rows, name="row_index")
+        errors["row"] = rows[errors["row"].to_numpy(dtype="int64")]
+        row_errors.index = pd.Index(
+            rows[row_errors.index.to_numpy(dtype="int64")], name="row_index"
+        )
+    return Prepared(table, dict(mapping), records, errors, row_errors)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ The widget's state lives in synced traits, which the kernel owns except where no
                   errors: [{row, field, value, message}]}; errors holds the first 20
                   of error_count failed rules, and row is the record's row_index,
                   the 0-based data row
+                  version counts the review changes and grows with each one, so
+                  the browser fetches its visible rows again; filters is
+                  [{field, label, message, count}], the most frequent error first
     progress     {processed, failed, total, rate, eta}; rate is records per second
                  and eta the seconds left (None until known); updated at most about
                  10 times a second
@@ -50,6 +53,22 @@ Custom messages from the browser, as ``{"type": ..., ...}``:
     back              {to: step}; returns to an earlier step
     reset             Start over: step "upload" with the uploaded file dropped
 
+  Review step, where rows are row_index values that stay valid after deletions:
+
+    grid_rows         {request, start, stop, only_errors, message_filter: {field,
+                      message} or None, search}; the kernel answers grid_rows with
+                      at most 500 of the records that match
+    edit_cell         {row, field, value}; the kernel sets the cell, checks the
+                      records again and updates review
+    delete_rows       {rows: [row_index, ...]}; as edit_cell
+    add_record        {values: {key: value}}; as edit_cell, and the new record's
+                      row_index is above every one used so far
+    find_replace      {request, find, replace, field or None, match_case,
+                      whole_cell}; the kernel answers find_replace_done
+    undo              takes back the last change of the records
+    export_records    {request, format: "csv"}; the kernel answers download with
+                      the records and an error column last ("xlsx" is rejected)
+
 Custom messages from the kernel:
 
     upload_ack        {upload_id, received}: bytes stored so far; the browser sends
@@ -57,6 +76,10 @@ Custom messages from the kernel:
     upload_error      {upload_id, message}: the upload stopped; the browser shows it
     download          {request, filename, mime} with one binary buffer; the view that
                       sent the matching download_rejected saves it
+                      (the same holds for export_records)
+    grid_rows         {request, start, total, rows: [{row, values: {key: value},
+                      errors: {key: message}}]}: total counts the matching records
+    find_replace_done {request, count}: the number of cells changed
 
 Messages go to every view of the widget, so each view acts only on the upload_id and
 request it sent itself.

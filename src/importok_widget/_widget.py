@@ -32,6 +32,7 @@ from ._pipeline import (
 )
 from ._providers import Provider
 from ._reading import Table, read_table
+from ._review import ReviewSession
 
 logger = logging.getLogger("importok_widget")
 
@@ -52,7 +53,7 @@ def _static(name: str, fallback: str) -> pathlib.Path | str:
     return path if path.exists() else fallback
 
 
-class ImportWidget(BrowserSession, anywidget.AnyWidget):
+class ImportWidget(ReviewSession, BrowserSession, anywidget.AnyWidget):
     """Import a CSV or Excel file into your own callbacks, from a notebook cell.
 
     Display the widget and drop a file on it, or call `await widget.import_file(path)`.
@@ -560,7 +561,7 @@ class ImportWidget(BrowserSession, anywidget.AnyWidget):
     def _show_review(self, prepared: Prepared) -> None:
         self._prepared = prepared
         with self.hold_sync():
-            self.review = prepared.review()
+            self._start_review(prepared)
             self.step = "review"
 
 

@@ -1,0 +1,592 @@
+"""The review step's editable records: edits, deletions, additions, undo and export.
+
+`ReviewTable` owns the records of the current file as the review step shows them,
+and a bounded history of the changes made to them. `ReviewSession`, a mixin of
+`ImportWidget`, runs the field rules again after every change and publishes the
+result in the `review` trait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import pathlib
+import re
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ._checking import count_errors
+from ._exceptions import ImportOkError, ImportStateError
+from ._pipeline import ERROR_COLUMN, STRING, Prepared, rejected_csv
+
+if TYPE_CHECKING:
+    from ._reading import Table
+    from ._schema import Field
+
+logger = logging.getLogger("importok_widget")
+
+MAX_UNDO = 100
+"""Changes that `undo` can take back; older ones are forgotten."""
+
+MAX_GRID_ROWS = 500
+"""Rows that one `grid_rows` request returns at most."""
+
+EXPORT_FORMATS = ("csv",)
+
+
+class ReviewEditError(ImportOkError, ValueError):
+    """A review change names a missing row or field, or gives an invalid value."""
+
+
+@dataclass
+class Change:
+    """What `undo` needs to take one change back."""
+
+    cells: dict[str, pd.Series] = field(default_factory=dict)
+    """Old values of the changed cells, per column, indexed by `row_index`."""
+    removed: pd.DataFrame | None = None
+    """Rows that the change deleted, as they were."""
+    added: pd.Index = field(default_factory=lambda: pd.Index([], dtype="int64"))
+    """`row_index` of the rows that the change added."""
+
+    def is_empty(self) -> bool:
+        return not self.cells and self.removed is None and len(self.added) == 0
+
+
+def _text(value: Any, row: Any, key: str) -> str:
+    """Return a cell value as text: None becomes "", numbers become their digits."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ReviewEditError(
+        f"Value for row {row}, field {key!r} must be text, not "
+        f"{type(value).__name__} {value!r}."
+    )
+
+
+def _row_number(row: Any) -> int:
+    if isinstance(row, bool) or not isinstance(row, int):
+        raise ReviewEditError(f"Row must be a row_index (a whole number), not {row!r}.")
+    return row
+
+
+class ReviewTable:
+    """The editable records of one file, with the history that `undo` takes back.
+
+    `records` has one string column per field key (then any pass-through columns)
+    and is indexed by `row_index`, sorted. A record's `row_index` is its 0-based
+    data row in the file and stays with it through deletions. Added records get
+    numbers above every `row_index` used so far, so they never take a deleted
+    record's number.
+    """
+
+    def __init__(self, prepared: Prepared) -> None:
+        self.records = prepared.records.copy()
+        self.table = prepared.table
+        self.mapping = dict(prepared.mapping)
+        self.history: deque[Change] = deque(maxlen=MAX_UNDO)
+        self.version = 0
+        """Count of changes applied, undo included."""
+        self._next_row = int(self.records.index.max()) + 1 if len(self.records) else 0
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(name) for name in self.records.columns]
+
+    def _column(self, key: Any) -> str:
+        if key not in self.records.columns:
+            raise ReviewEditError(f"No field {key!r}. Fields are: {self.columns}.")
+        return str(key)
+
+    def _commit(self, change: Change) -> None:
+        self.history.append(change)
+        self.version += 1
+
+    def _assign(self, key: str, values: pd.Series) -> None:
+        column = self.records[key].copy()
+        column.loc[values.index] = values.to_numpy(dtype=object)
+        self.records[key] = column
+
+    def edit(self, row: Any, key: Any, value: Any) -> None:
+        """Set the value of one cell."""
+        row = _row_number(row)
+        key = self._column(key)
+        if row not in self.records.index:
+            raise ReviewEditError(
+                f"No record with row_index {row}: it was deleted or never existed."
+            )
+        text = _text(value, row, key)
+        old = self.records.loc[[row], key]
+        if old.iloc[0] == text:
+            return
+        self._assign(key, pd.Series([text], index=old.index, dtype=STRING))
+        self._commit(Change(cells={key: old}))
+
+    def delete(self, rows: Iterable[Any]) -> int:
+        """Delete the records with these `row_index` values; return how many."""
+        numbers = sorted({_row_number(row) for row in rows})
+        missing = [row for row in numbers if row not in self.records.index]
+        if missing:
+            raise ReviewEditError(
+                f"No records with row_index {missing[:10]}: they were deleted or "
+                f"never existed. Nothing was deleted."
+            )
+        if not numbers:
+            return 0
+        removed = self.records.loc[numbers]
+        self.records = self.records.drop(index=numbers)
+        self._commit(Change(removed=removed))
+        return len(numbers)
+
+    def add(self, values: Mapping[str, Any] | None = None) -> int:
+        """Append a record and return its new `row_index`.
+
+        Fields missing from `values` are empty.
+        """
+        values = dict(values or {})
+        unknown = [key for key in values if key not in self.records.columns]
+        if unknown:
+            raise ReviewEditError(
+                f"No fields {unknown} in the new record. Fields are: {self.columns}."
+            )
+        row = self._next_row
+        cells = {key: _text(values.get(key), row, key) for key in self.columns}
+        index = pd.Index([row], dtype="int64", name="row_index")
+        added = pd.DataFrame(
+            {
+                key: pd.Series([text], index=index, dtype=STRING)
+                for key, text in cells.items()
+            }
+        )
+        self.records = pd.concat([self.records, added])
+        self._next_row = row + 1
+        self._commit(Change(added=added.index))
+        return row
+
+    def find_replace(
+        self,
+        find: str,
+        replace: str,
+        key: str | None = None,
+        *,
+        match_case: bool = False,
+        whole_cell: bool = False,
+    ) -> int:
+        """Replace `find` with `replace` in one column or in all; return cells changed.
+
+        With `whole_cell`, only cells whose whole value is `find` change. Otherwise
+        every occurrence inside a cell is replaced.
+        """
+        if not isinstance(find, str) or not find:
+            raise ReviewEditError(f"Text to find must be non-empty text, not {find!r}.")
+        if not isinstance(replace, str):
+            raise ReviewEditError(f"Replacement must be text, not {replace!r}.")
+        keys = self.columns if key is None else [self._column(key)]
+        flags = 0 if match_case else re.IGNORECASE
+        pattern = re.compile(
+            f"^{re.escape(find)}$" if whole_cell else re.escape(find), flags
+        )
+        change = Change()
+        count = 0
+        for name in keys:
+            column = self.records[name].fillna("")
+            # A function as the replacement keeps backslashes in `replace` literal.
+            replaced = column.str.replace(pattern, lambda _: replace, regex=True)
+            changed = (replaced != column).to_numpy(dtype=bool)
+            if not changed.any():
+                continue
+            change.cells[name] = self.records.loc[changed, name]
+            self._assign(name, replaced[changed].astype(STRING))
+            count += int(changed.sum())
+        if count:
+            self._commit(change)
+        return count
+
+    def replace_records(self, frame: Any) -> None:
+        """Replace every record with the rows of `frame`, which has the same columns.
+
+        The index of `frame` is the `row_index` of its records.
+        """
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"records must be a DataFrame, not {type(frame).__name__}.")
+        names = [str(name) for name in frame.columns]
+        missing = [key for key in self.columns if key not in names]
+        unexpected = [name for name in names if name not in self.columns]
+        if missing or unexpected or len(set(names)) != len(names):
+            raise ValueError(
+                f"records must have exactly the columns {self.columns}. "
+                f"Missing: {missing}, unexpected: {unexpected}."
+            )
+        index = frame.index
+        if not pd.api.types.is_integer_dtype(index.dtype):
+            raise ValueError(
+                f"The index of records must be row_index, whole numbers, not "
+                f"{index.dtype} values such as {list(index[:3])}."
+            )
+        if not index.is_unique:
+            duplicated = sorted(set(index[index.duplicated()].tolist()))
+            raise ValueError(
+                f"The index of records must be unique, but row_index "
+                f"{duplicated[:10]} occurs more than once."
+            )
+        new = frame.copy()
+        new.columns = names
+        new = new[self.columns].astype(STRING).sort_index()
+        new.index = pd.Index(new.index.to_numpy(dtype="int64"), name="row_index")
+
+        old = self.records
+        common = old.index.intersection(new.index)
+        change = Change(added=new.index.difference(old.index))
+        gone = old.index.difference(new.index)
+        if len(gone):
+            change.removed = old.loc[gone]
+        for name in self.columns:
+            before = old.loc[common, name].fillna("")
+            after = new.loc[common, name].fillna("")
+            changed = (before != after).to_numpy(dtype=bool)
+            if changed.any():
+                change.cells[name] = old.loc[common[changed], name]
+        self.records = new
+        if len(new):
+            self._next_row = max(self._next_row, int(new.index.max()) + 1)
+        if not change.is_empty():
+            self._commit(change)
+
+    def undo(self) -> bool:
+        """Take back the last change; return False when there is none."""
+        if not self.history:
+            return False
+        change = self.history.pop()
+        if len(change.added):
+            self.records = self.records.drop(index=change.added)
+        if change.removed is not None:
+            self.records = pd.concat([self.records, change.removed]).sort_index()
+        for key, old in change.cells.items():
+            self._assign(key, old)
+        self.version += 1
+        return True
+
+    def accept(self, prepared: Prepared) -> None:
+        """Take the transformed records of a check of the current records."""
+        self.records = prepared.records.copy()
+
+    def checked_table(self) -> tuple[Table, dict[str, str | None]]:
+        """Return the records as a table of strings to check, and its mapping.
+
+        The table keeps the file's name and settings for the callbacks' `meta`, and
+        its frame keeps each record's `row_index`.
+        """
+        frame = self.records.fillna("")
+        table = dataclasses.replace(self.table, frame=frame, columns=self.columns)
+        mapping: dict[str, str | None] = {
+            key: key for key in self.mapping if key in frame.columns
+        }
+        return table, mapping
+
+    def matching_rows(
+        self,
+        prepared: Prepared,
+        *,
+        only_errors: bool = False,
+        message_filter: Mapping[str, Any] | None = None,
+        search: str = "",
+    ) -> pd.Index:
+        """Return the `row_index` of the records that pass every filter, in order."""
+        records = self.records
+        keep = pd.Series(True, index=records.index)
+        if only_errors:
+            keep &= records.index.isin(prepared.row_errors.index)
+        if message_filter:
+            errors = prepared.errors
+            chosen = (errors["field"] == message_filter.get("field")) & (
+                errors["message"] == message_filter.get("message")
+            )
+            keep &= records.index.isin(errors.loc[chosen, "row"])
+        if search:
+            found = pd.Series(False, index=records.index)
+            for name in records.columns:
+                found |= (
+                    records[name]
+                    .str.contains(search, case=False, regex=False)
+                    .fillna(False)
+                    .astype(bool)
+                )
+            keep &= found
+        return records.index[keep.to_numpy(dtype=bool)]
+
+    def rows(self, prepared: Prepared, row_index: pd.Index) -> list[dict[str, Any]]:
+        """Return the values and the error messages of these records, for the grid."""
+        part = self.records.loc[row_index].fillna("")
+        errors = prepared.errors
+        errors = errors[errors["row"].isin(row_index)]
+        messages: dict[int, dict[str, str]] = {}
+        for row, key, message in zip(
+            errors["row"].tolist(),
+            errors["field"].tolist(),
+            errors["message"].tolist(),
+            strict=True,
+        ):
+            cell = messages.setdefault(int(row), {})
+            cell[key] = f"{cell[key]}; {message}" if key in cell else str(message)
+        names = self.columns
+        return [
+            {
+                "row": int(row),
+                "values": dict(zip(names, map(str, values), strict=True)),
+                "errors": messages.get(int(row), {}),
+            }
+            for row, *values in part.itertuples(name=None)
+        ]
+
+    def export_frame(self, prepared: Prepared) -> pd.DataFrame:
+        """Return the records with an `error` column last, "" for valid records."""
+        frame = self.records.copy()
+        reasons = prepared.row_errors.reindex(frame.index)
+        frame[ERROR_COLUMN] = reasons.astype(STRING).fillna("")
+        return frame
+
+
+def check_export_format(format: str) -> None:
+    """Raise `ReviewEditError` unless `export_records` supports `format`."""
+    if format not in EXPORT_FORMATS:
+        # NOTE: xlsx needs openpyxl or xlsxwriter, which are not dependencies.
+        raise ReviewEditError(
+            f"Export format {format!r} is not supported. Use one of "
+            f"{list(EXPORT_FORMATS)}."
+        )
+
+
+def review_filters(errors: pd.DataFrame, fields: list[Field]) -> list[dict[str, Any]]:
+    """Count the errors by field and message, the most frequent first."""
+    counts = count_errors(errors, [spec.key for spec in fields])
+    counts = counts.sort_values("count", ascending=False, kind="stable")
+    labels = {spec.key: spec.label for spec in fields}
+    return [
+        {
+            "field": str(key),
+            "label": str(labels.get(key, key)),
+            "message": str(message),
+            "count": int(count),
+        }
+        for key, message, count in counts.itertuples(index=False)
+    ]
+
+
+class ReviewSession:
+    """Edit the records of the current file in the review step, from Python or the
+    browser, and check them again after every change.
+
+    Changes apply at once. The check that follows runs on the kernel's event loop
+    (or to completion, when no loop runs) and then updates `review`, `errors` and
+    the records that an import delivers. `await widget.wait_review()` waits for it.
+    """
+
+    _edits: ReviewTable | None = None
+    _review_check: asyncio.Task[None] | None = None
+
+    if TYPE_CHECKING:
+        # Provided by ImportWidget, the only class this is mixed into.
+        review: dict[str, Any]
+        filename: str
+        _prepared: Prepared | None
+        _schema: list[Field]
+
+        def _check_idle(self) -> None: ...
+        def _show_error(self, error: BaseException) -> None: ...
+        async def _check(
+            self, table: Table, mapping: dict[str, str | None]
+        ) -> Prepared: ...
+
+    # Public API
+
+    @property
+    def records(self) -> pd.DataFrame:
+        """A copy of the current records, one string column per field key.
+
+        The index is `row_index`, the record's 0-based data row in the file, and
+        records added in review continue after the largest one. Assign a DataFrame
+        with the same columns to replace the records: the widget checks them again
+        and shows them, and `undo()` takes the assignment back. Raises
+        `ImportStateError` when no file is loaded.
+        """
+        return self._review_table().records.copy()
+
+    @records.setter
+    def records(self, frame: pd.DataFrame) -> None:
+        self._editable().replace_records(frame)
+        self._after_review_change()
+
+    def grid_rows(
+        self,
+        start: int,
+        stop: int,
+        *,
+        only_errors: bool = False,
+        message_filter: Mapping[str, Any] | None = None,
+        search: str = "",
+    ) -> dict[str, Any]:
+        """Return the records at positions `start` to `stop` among those that match.
+
+        Filters: `only_errors` keeps invalid records, `message_filter={"field",
+        "message"}` keeps records with that error, and `search` keeps records with
+        that text in any cell, ignoring case. Returns `{"start", "total", "rows"}`,
+        where total counts the matching records and each row is `{"row",
+        "values": {key: value}, "errors": {key: message}}`. At most
+        `MAX_GRID_ROWS` rows are returned.
+        """
+        edits = self._review_table()
+        prepared = self._prepared
+        assert prepared is not None
+        if message_filter is not None and not isinstance(message_filter, Mapping):
+            raise ReviewEditError(
+                f"message_filter must be {{field, message}} or None, not "
+                f"{message_filter!r}."
+            )
+        matching = edits.matching_rows(
+            prepared,
+            only_errors=only_errors,
+            message_filter=message_filter,
+            search=search,
+        )
+        start = max(0, int(start))
+        stop = min(int(stop), start + MAX_GRID_ROWS, len(matching))
+        rows = edits.rows(prepared, matching[start:stop]) if stop > start else []
+        return {"start": start, "total": len(matching), "rows": rows}
+
+    def edit_cell(self, row: int, field: str, value: Any) -> None:
+        """Set field `field` of the record with `row_index` `row` to `value`."""
+        self._editable().edit(row, field, value)
+        self._after_review_change()
+
+    def delete_rows(self, rows: Iterable[int]) -> int:
+        """Delete the records with these `row_index` values; return how many."""
+        count = self._editable().delete(rows)
+        if count:
+            self._after_review_change()
+        return count
+
+    def add_record(self, values: Mapping[str, Any] | None = None) -> int:
+        """Add a record with `values` by field key; return its `row_index`."""
+        row = self._editable().add(values)
+        self._after_review_change()
+        return row
+
+    def find_replace(
+        self,
+        find: str,
+        replace: str,
+        *,
+        field: str | None = None,
+        match_case: bool = False,
+        whole_cell: bool = False,
+    ) -> int:
+        """Replace `find` with `replace` in field `field`, or in all; return cells
+        changed.
+
+        Case is ignored unless `match_case`. With `whole_cell`, only cells whose
+        whole value is `find` change.
+        """
+        count = self._editable().find_replace(
+            find, replace, field, match_case=match_case, whole_cell=whole_cell
+        )
+        if count:
+            self._after_review_change()
+        return count
+
+    def undo(self) -> bool:
+        """Take back the last review change; return False when there is none.
+
+        The last `MAX_UNDO` changes can be taken back.
+        """
+        undone = self._editable().undo()
+        if undone:
+            self._after_review_change()
+        return undone
+
+    def export_records(self, format: str = "csv") -> bytes:
+        """Return the current records as UTF-8 CSV, with the `error` column last.
+
+        Only "csv" is supported. The messages are those of the last finished
+        check, so `await widget.wait_review()` first after a change.
+        """
+        check_export_format(format)
+        edits = self._review_table()
+        assert self._prepared is not None
+        return rejected_csv(edits.export_frame(self._prepared))
+
+    def export_filename(self, format: str = "csv") -> str:
+        """Return the download name of `export_records(format)`."""
+        stem = pathlib.Path(self.filename or "records").stem
+        return f"{stem}-reviewed.{format}"
+
+    async def wait_review(self) -> None:
+        """Wait until the records have been checked since the last review change."""
+        while (task := self._review_check) is not None and not task.done():
+            await asyncio.shield(task)
+
+    # Internals
+
+    def _review_table(self) -> ReviewTable:
+        if self._prepared is None or self._edits is None:
+            raise ImportStateError("No records to review. Upload and map a file first.")
+        return self._edits
+
+    def _editable(self) -> ReviewTable:
+        edits = self._review_table()
+        self._check_idle()
+        return edits
+
+    def _review_pending(self) -> bool:
+        """Return whether a check of changed records is running."""
+        task = self._review_check
+        return task is not None and not task.done()
+
+    def _start_review(self, prepared: Prepared) -> None:
+        """Make the records of a newly checked file the ones that review edits."""
+        self._edits = ReviewTable(prepared)
+        self.review = self._review_state(prepared, 0)
+
+    def _review_state(self, prepared: Prepared, version: int) -> dict[str, Any]:
+        state = prepared.review()
+        state["version"] = version
+        state["filters"] = review_filters(prepared.errors, self._schema)
+        return state
+
+    def _after_review_change(self) -> None:
+        if self._review_pending():
+            return  # the running check sees the new version and checks again
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(self._check_review())
+            return
+        self._review_check = loop.create_task(self._check_review())
+
+    async def _check_review(self) -> None:
+        """Check the records until no change arrived during the check, then show
+        the result."""
+        edits = self._edits
+        try:
+            while edits is not None and edits is self._edits:
+                version = edits.version
+                table, mapping = edits.checked_table()
+                prepared = await self._check(table, mapping)
+                if edits is not self._edits or version != edits.version:
+                    continue  # a newer change or another file arrived meanwhile
+                prepared = dataclasses.replace(
+                    prepared, table=edits.table, mapping=dict(edits.mapping)
+                )
+                edits.accept(prepared)
+                self._prepared = prepared
+                self.review = self._review_state(prepared, version)
+                return
+        except Exception as error:
+            self._show_error(error)
