@@ -31,6 +31,15 @@ export interface ReviewError {
   message: string;
 }
 
+/** Count of one error message in one field, offered as a grid filter. */
+export interface ReviewFilter {
+  field: string;
+  /** Label of the field. */
+  label: string;
+  message: string;
+  count: number;
+}
+
 export interface Review {
   total: number;
   valid: number;
@@ -38,6 +47,10 @@ export interface Review {
   /** Failed rules in all records; `errors` holds only the first few. */
   errorCount: number;
   errors: ReviewError[];
+  /** Count of review changes, which grows with each edit, deletion or undo. */
+  version: number;
+  /** Error messages by field, the most frequent first. */
+  filters: ReviewFilter[];
 }
 
 export interface Progress {
@@ -224,6 +237,16 @@ export function readReview(model: Model): Review {
       value: toText(error.value),
       message: toText(error.message),
     })),
+    version: toCount(review.version),
+    filters: (Array.isArray(review.filters) ? review.filters.filter(isRecord) : []).map((filter) => {
+      const field = toText(filter.field);
+      return {
+        field,
+        label: toText(filter.label) || field,
+        message: toText(filter.message),
+        count: toCount(filter.count),
+      };
+    }),
   };
 }
 

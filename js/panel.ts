@@ -18,6 +18,8 @@ export interface StepPanel {
   heading: HTMLElement;
   /** Refreshes the panel from the model in place, keeping focus and select state. */
   update(): void;
+  /** Removes listeners and timers that the panel registered, when it is replaced or the view closes. */
+  dispose?(): void;
 }
 
 /** Creates the `data-testid="step-<step>"` container with its heading. */

@@ -1,7 +1,8 @@
-// Review step: valid and invalid counts, the first validation errors, and the
-// buttons to go back or start the import.
+// Review step: valid and invalid counts, the first validation errors, the
+// records grid, and the buttons to go back or start the import.
 import { h, setText } from "./dom";
 import { readFields, readReview, type ReviewError } from "./model";
+import { createReviewGrid } from "./review-grid";
 import { createActions, createButton, createPanelShell, createStat, type StepContext, type StepPanel } from "./panel";
 
 /** Maximum number of error rows shown, in case the kernel sends more. */
@@ -48,7 +49,9 @@ export function renderReview(context: StepContext): StepPanel {
   const backButton = createButton("Back", "back", () => context.sendAction({ type: "back", to: "mapping" }));
   const startButton = createButton("Start import", "start-import", () => context.sendAction({ type: "start_import" }), "primary");
 
-  element.append(stats, errorsWrapper, createActions(backButton, startButton));
+  const grid = createReviewGrid(context);
+
+  element.append(stats, errorsWrapper, grid.element, createActions(backButton, startButton));
 
   const update = (): void => {
     const review = readReview(model);
@@ -77,12 +80,15 @@ export function renderReview(context: StepContext): StepPanel {
       label = `Fix ${review.invalid} invalid ${review.invalid === 1 ? "record" : "records"} to import`;
     } else if (nothingToImport) {
       label = "No valid records to import";
+    } else if (review.invalid > 0) {
+      label = `Import ${review.valid} valid ${review.valid === 1 ? "record" : "records"}`;
     }
     setText(startButton, label);
+    grid.update();
   };
 
   update();
-  return { element, heading, update };
+  return { element, heading, update, dispose: grid.dispose };
 }
 
 function createErrorRow(error: ReviewError, labels: Map<string, string>): HTMLTableRowElement {

@@ -48,7 +48,7 @@ function describeError(error: unknown): string {
  * Returns 128 random bits as hex. crypto.getRandomValues works on plain-HTTP
  * pages too, unlike crypto.randomUUID, which needs a secure context.
  */
-function randomId(): string {
+export function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
@@ -78,6 +78,8 @@ export class Session {
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
   private uploadListening = false;
   private downloadListening = false;
+  /** Step in which the pending downloads were requested. */
+  private downloadStep = "done";
 
   constructor(model: Model) {
     this.model = model;
@@ -146,12 +148,18 @@ export class Session {
     this.model.send({ type: "reset" });
   }
 
-  /** Sends download_rejected with a new request id. The download message with that id is saved as a file. */
-  requestDownload(): void {
+  /**
+   * Sends a message to which the kernel replies with a download message, such as
+   * download_rejected or export_records, with a new request id. The download
+   * message with that id is saved as a file. Pending downloads are dropped when
+   * the step leaves `step` or the kernel sets an error.
+   */
+  requestDownload(content: { type: string } & Record<string, unknown> = { type: "download_rejected" }, step = "done"): void {
     const request = randomId();
     this.pendingDownloads.add(request);
+    this.downloadStep = step;
     this.listenForDownload(true);
-    this.model.send({ type: "download_rejected", request });
+    this.model.send({ ...content, request });
     this.notify();
   }
 
@@ -315,7 +323,7 @@ export class Session {
 
   /** Drops pending downloads when the kernel responds with an error or a new step instead. */
   private readonly onDownloadAbandoned = (): void => {
-    if (this.pendingDownloads.size > 0 && (this.model.get("error") || this.model.get("step") !== "done")) {
+    if (this.pendingDownloads.size > 0 && (this.model.get("error") || this.model.get("step") !== this.downloadStep)) {
       this.pendingDownloads.clear();
       this.listenForDownload(false);
       this.notify();

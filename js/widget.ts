@@ -73,6 +73,7 @@ function render({ model, el }: RenderProps<Traits>): () => void {
   function rebuildPanel(): void {
     // Focus inside the old panel would fall back to the page, so move it to the new heading.
     const hadFocus = root.contains(document.activeElement);
+    panel?.dispose?.();
     panel = PANEL_RENDERERS[readStep(model)](context);
     panelSlot.replaceChildren(panel.element);
     if (hadFocus) {
@@ -115,6 +116,7 @@ function render({ model, el }: RenderProps<Traits>): () => void {
       model.off(event, handler);
     }
     unsubscribe();
+    panel?.dispose?.();
     session.dispose();
     stopAwaiting();
     header.destroy();
