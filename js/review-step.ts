@@ -71,8 +71,8 @@ export function renderReview(context: StepContext): StepPanel {
 
     backButton.disabled = context.actionsBlocked();
     const nothingToImport = review.valid === 0;
-    // With invalid_records="block", the kernel refuses an import while any record
-    // is invalid, so the button says so instead of failing on click.
+    // With invalid_records="block", the kernel rejects an import while any record
+    // is invalid, so the button shows the reason instead of failing on click.
     const blocked = model.get("invalid_records") === "block" && review.invalid > 0;
     startButton.disabled = context.actionsBlocked() || nothingToImport || blocked;
     let label = `Start import (${review.valid} ${review.valid === 1 ? "record" : "records"})`;

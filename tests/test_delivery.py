@@ -190,12 +190,12 @@ async def test_batches_are_sent_as_lists() -> None:
 
 
 async def test_failed_batch_rejects_only_itself() -> None:
-    def refuse_second(body: Any):
+    def fail_second_batch(body: Any):
         if body[0]["id"] == "10":
             return 500, "database locked"
         return None
 
-    with LocalTarget(respond=refuse_second) as target:
+    with LocalTarget(respond=fail_second_batch) as target:
         widget = ImportWidget(
             fields={"id": {}},
             batch_size=10,

@@ -444,7 +444,7 @@ async def test_rules_on_column_of_several_chunks() -> None:
         ("between:a,2", "argument 'a' is not a number"),
         ("in:planets", "provider 'planets' is not defined"),
         ("date:%Q", "uses %Q, which is not supported"),
-        ("date:dd/MM/yyyy foo", "letters ' foo' that are no date part"),
+        ("date:dd/MM/yyyy foo", "invalid letters ' foo', which are not date parts"),
         ("regex:[a-", "invalid regular expression"),
         ("phone:XX", "region 'XX' is not a region"),
         ("required:yes", "takes no arguments"),

@@ -42,7 +42,7 @@ def running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 class _Ignored(Exception):
-    """A message that no longer applies, already answered, so nothing is shown."""
+    """A message that no longer applies and has had its reply, so nothing is shown."""
 
 
 class Upload:

@@ -150,6 +150,8 @@ async def map_distinct_async(
 
     async def run(position: int) -> None:
         async with limiter:
+            # NOTE: no timeout applies here, so a lookup that never returns keeps
+            # the widget on "Checking records".
             results[position] = await function(uniques[position])
 
     async with asyncio.TaskGroup() as group:

@@ -84,8 +84,8 @@ def to_strftime(date_format: str) -> str:
     rest = date_format[position:]
     if re.search("[A-Za-z]", rest):
         raise ValueError(
-            f"date format {date_format!r} has letters {rest!r} that are no date part: "
-            "quote them ('T') or write the format with % directives"
+            f"date format {date_format!r} has invalid letters {rest!r}, which are "
+            "not date parts: quote them ('T') or write the format with % directives"
         )
     parts.append(rest.replace("%", "%%"))
     converted = "".join(parts)

@@ -2,8 +2,9 @@
 
 Deliveries run as a sliding window: a fixed pool of `throttle` worker coroutines pulls
 records (or batches) from one shared iterator. A slow call holds back only its own
-worker, and no task is created per record. Whatever happens, every record ends with an
-outcome in `Outcome`: delivered, or failed with a message.
+worker, and no task is created per record. When a delivery returns or raises, including
+on cancellation, every record has an outcome in `Outcome`: delivered, or failed with a
+message.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class DeliveryOptions:
     backoff: float = 0.5
     """Seconds before the first retry; each later retry waits twice as long."""
     max_backoff: float = 30.0
-    """Longest wait between two attempts, unless `Retry-After` asks for more."""
+    """Maximum wait in seconds between attempts, unless `Retry-After` requests more."""
 
     def retry_delay(self, attempt: int) -> float:
         """Return the wait before retry number `attempt + 1`, with jitter."""
@@ -68,7 +69,11 @@ class DeliveryOptions:
 
 
 class Progress:
-    """Count finished records and call the listeners at most once per `interval`."""
+    """Count finished records and call the listeners.
+
+    Calls come at most once per `interval` while records finish, once more after a
+    stall, and once at the end of a delivery.
+    """
 
     def __init__(
         self,
@@ -322,12 +327,12 @@ class Delivery:
         workers = max(1, min(self.options.throttle, count))
         tasks = [asyncio.ensure_future(work()) for _ in range(workers)]
 
-        async def stop_when_asked() -> None:
+        async def cancel_on_stop() -> None:
             await self.stop_now.wait()
             for task in tasks:
                 task.cancel()
 
-        watcher = asyncio.ensure_future(stop_when_asked())
+        watcher = asyncio.ensure_future(cancel_on_stop())
         try:
             results = await asyncio.gather(*tasks, return_exceptions=True)
         finally:

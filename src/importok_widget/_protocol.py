@@ -16,7 +16,7 @@ The widget's state lives in synced traits, which the kernel owns except where no
     samples      {column: [up to 3 non-empty values]}
     mapping      {field key: column name or None}; the browser may set it
     review       {total, valid, invalid, error_count,
-                  errors: [{row, field, value, message}]}; errors holds the first 20
+                  errors: [{row, field, value, message}]}; errors contains the first 20
                   of error_count failed rules, and row is the record's row_index,
                   the 0-based data row
                   version counts the review changes and grows with each one, so

@@ -74,6 +74,8 @@ def read_workbook(
     The second is the name of the sheet read, and the third lists all sheet names.
     """
     try:
+        # NOTE: the tests have no real .xls file, so that format is read here
+        # only as calamine documents it, never checked on a file.
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
         raise FileReadError(_protected_message(filename)) from None

@@ -14,7 +14,7 @@ BODY_PREVIEW = 200
 """Characters of a rejected response's body kept in the error message."""
 
 MAX_RETRY_AFTER = 300.0
-"""Longest wait in seconds taken from a `Retry-After` header."""
+"""Maximum wait in seconds taken from a `Retry-After` header."""
 
 
 def _transient_errors() -> tuple[type[BaseException], ...]:
@@ -48,10 +48,10 @@ TRANSIENT_ERRORS = _transient_errors()
 
 @dataclass(frozen=True)
 class Verdict:
-    """What one call's outcome means for its record or set."""
+    """Judgement of one call's outcome for its record or set."""
 
     message: str | None = None
-    """Why the call failed, or None when it succeeded."""
+    """Reason the call failed, or None when it succeeded."""
     retryable: bool = False
     retry_after: float | None = None
     """Seconds the server asked to wait before the next attempt."""
@@ -90,7 +90,7 @@ async def _body_preview(result: Any) -> str:
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Return the wait in seconds that a `Retry-After` header asks for, or None.
+    """Return the wait in seconds that a `Retry-After` header requests, or None.
 
     The header is either a number of seconds or an HTTP date.
     """

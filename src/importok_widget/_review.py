@@ -45,7 +45,7 @@ class ReviewEditError(ImportOkError, ValueError):
 
 @dataclass
 class Change:
-    """What `undo` needs to take one change back."""
+    """Record of one change, with the old values that `undo` restores."""
 
     cells: dict[str, pd.Series] = field(default_factory=dict)
     """Old values of the changed cells, per column, indexed by `row_index`."""
@@ -245,9 +245,9 @@ class ReviewTable:
         old = self.records
         common = old.index.intersection(new.index)
         change = Change(added=new.index.difference(old.index))
-        gone = old.index.difference(new.index)
-        if len(gone):
-            change.removed = old.loc[gone]
+        removed_rows = old.index.difference(new.index)
+        if len(removed_rows):
+            change.removed = old.loc[removed_rows]
         for name in self.columns:
             before = old.loc[common, name].fillna("")
             after = new.loc[common, name].fillna("")
@@ -562,7 +562,7 @@ class ReviewSession:
 
     def _after_review_change(self) -> None:
         if self._review_pending():
-            return  # the running check sees the new version and checks again
+            return  # the running check finds the new version and checks again
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

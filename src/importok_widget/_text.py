@@ -341,9 +341,8 @@ def duplicated(values: Strings) -> np.ndarray:
     Arrow's hash kernels (`pc.value_counts`) spend about 0.3 s on a million distinct
     e-mail addresses, mostly on cache misses in a table of a million entries. A
     64-bit hash of each value in numpy and a sort of the hashes take about a third
-    of that (bench_rules.py, 2 cores), and only the values whose hash repeats go to
-    the exact count in Arrow, so a hash collision costs time but never a false
-    result.
+    of that (bench_rules.py, 2 cores). Only the values whose hash repeats go to the
+    exact count in Arrow, so a hash collision costs time but never a false result.
     """
     if values.null_count:
         values = pc.fill_null(values, "")

@@ -1,6 +1,6 @@
 """A small HTTP endpoint on 127.0.0.1 that stores the records posted to it.
 
-It stands in for a real API in demos and tests::
+It replaces a real API in demos and tests::
 
     from importok_widget.target import LocalTarget
 
@@ -30,7 +30,7 @@ Responder = Callable[[Any], "tuple[int, str] | tuple[int, str, dict[str, str]] |
 class LocalTarget:
     """Serve `POST /records` on 127.0.0.1 in a background thread.
 
-    `delay` is the time in seconds each request takes before it is answered, and
+    `delay` is the time in seconds each request takes before the response is sent, and
     `max_in_flight` records how many requests were being served at once, at most.
     `respond(body)` may return `(status, text)` or `(status, text, headers)` to
     answer a request itself; bodies it answers are not stored.
