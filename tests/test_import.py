@@ -514,7 +514,13 @@ def test_field_list_with_keys_is_accepted() -> None:
         on_record_ready=lambda r, m: None,
     )
     assert widget.fields == [
-        {"key": "email", "label": "Email", "description": "", "required": True}
+        {
+            "key": "email",
+            "label": "Email",
+            "description": "",
+            "required": True,
+            "provider": False,
+        }
     ]
 
 

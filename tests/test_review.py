@@ -9,8 +9,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import python_calamine
 
-from importok_widget import ImportWidget, Record
+from importok_widget import ImportWidget, Record, _review
+from importok_widget._review import EXPORT_MIME, ReviewEditError
 
 from .test_widget import Browser
 
@@ -267,10 +269,50 @@ async def test_export_csv(tmp_path) -> None:
     ]
 
 
-async def test_export_xlsx_is_rejected(tmp_path) -> None:
+async def test_export_xlsx_reads_back_as_text(tmp_path) -> None:
     widget, browser = await reviewed(tmp_path)
+    # Values that a spreadsheet would turn into a formula, a link or a number.
+    browser.send({"type": "edit_cell", "row": 0, "field": "city", "value": "=1+1"})
+    browser.send({"type": "edit_cell", "row": 3, "field": "city", "value": "007"})
     browser.send({"type": "export_records", "request": "e2", "format": "xlsx"})
-    assert "'xlsx' is not supported" in widget.error
+    content, buffers = await reply_of(browser, "download")
+    assert content["filename"] == "people-reviewed.xlsx"
+    assert content["mime"] == EXPORT_MIME["xlsx"]
+    path = tmp_path / "exported.xlsx"
+    path.write_bytes(buffers[0])
+    sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    assert sheet.to_python() == [
+        ["name", "email", "city", "error"],
+        ["Ada", "ada@example.org", "=1+1", ""],
+        ["Bob", "not-an-email", "Berlin", "Email: Must be a valid email address"],
+        ["", "cy@example.org", "paris", "Name: Is required"],
+        ["Dan", "dan@example.org", "007", ""],
+    ]
+
+
+async def test_export_xlsx_too_many_records(tmp_path, monkeypatch) -> None:
+    widget, browser = await reviewed(tmp_path)
+    monkeypatch.setattr(_review, "MAX_XLSX_RECORDS", 3)
+    with pytest.raises(ReviewEditError, match="do not fit on one XLSX worksheet"):
+        widget.export_records("xlsx")
+
+
+async def test_export_unknown_format_is_rejected(tmp_path) -> None:
+    widget, browser = await reviewed(tmp_path)
+    browser.send({"type": "export_records", "request": "e3", "format": "pdf"})
+    assert "'pdf' is not supported" in widget.error
+    assert not [c for c, _ in browser.replies if c["type"] == "download"]
+
+
+async def test_add_record_answers_with_row(tmp_path) -> None:
+    widget, browser = await reviewed(tmp_path)
+    values = {"name": "Eve", "email": "eve@example.org"}
+    browser.send({"type": "add_record", "request": "a1", "values": values})
+    content, _ = await reply_of(browser, "add_record_done")
+    assert content == {"type": "add_record_done", "request": "a1", "row": 4}
+    await widget.wait_review()
+    assert widget.records.loc[4, "name"] == "Eve"
+    assert widget.review["total"] == 5
 
 
 async def test_records_setter_round_trip(tmp_path) -> None:

@@ -19,19 +19,27 @@ from ._mapping import check_mapping
 from ._pipeline import rejected_csv
 from ._protocol import CHUNK_SIZE, MAX_FILE_WARNINGS
 from ._reading import Table, read_table
-from ._review import check_export_format
+from ._review import EXPORT_MIME, check_export_format
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
+    from ._display import SampleFile
     from ._import_schema import ImportSchema
     from ._pipeline import ImportResult, Prepared
+    from ._providers import Provider
     from ._schema import Field
 
 logger = logging.getLogger("importok_widget")
 
 SAMPLE_ROWS = 200
 """Rows searched for sample values of each column."""
+
+MAX_PROVIDER_OPTIONS = 50
+"""Options that one provider_options answer holds at most."""
+
+PROVIDER_TIMEOUT = 10.0
+"""Seconds a provider gets to answer a provider_options request."""
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:
@@ -103,6 +111,7 @@ class BrowserSession:
         _prepared: Prepared | None
         _setup: ImportSchema
         _schema: list[Field]
+        _sample: SampleFile | None
 
         def send(self, content: dict[str, Any], buffers: Any = None) -> None: ...
         def hold_sync(self) -> AbstractContextManager[None]: ...
@@ -128,6 +137,7 @@ class BrowserSession:
         def add_record(self, values: dict[str, Any] | None = None) -> int: ...
         def find_replace(self, find: str, replace: str, **options: Any) -> int: ...
         def undo(self) -> bool: ...
+        def field_provider(self, key: str) -> Provider | None: ...
         def export_records(self, format: str = "csv") -> bytes: ...
         def export_filename(self, format: str = "csv") -> str: ...
         async def wait_review(self) -> None: ...
@@ -378,6 +388,26 @@ class BrowserSession:
             buffers=[rejected_csv(self.rejected)],
         )
 
+    def _on_download_sample(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        sample = self._sample
+        if sample is None:
+            raise ImportStateError("This widget offers no sample file.")
+        try:
+            data = sample.content(self._schema)
+        except OSError as error:
+            raise FileReadError(
+                f"Cannot read the sample file {sample.name!r}: {error}"
+            ) from error
+        self.send(
+            {
+                "type": "download",
+                "request": content.get("request"),
+                "filename": sample.name,
+                "mime": sample.mime,
+            },
+            buffers=[data],
+        )
+
     def _on_grid_rows(self, content: dict[str, Any], buffers: list[Any]) -> None:
         rows = self.grid_rows(
             int(content.get("start") or 0),
@@ -395,7 +425,41 @@ class BrowserSession:
         self.delete_rows(content.get("rows") or [])
 
     def _on_add_record(self, content: dict[str, Any], buffers: list[Any]) -> None:
-        self.add_record(content.get("values") or {})
+        row = self.add_record(content.get("values") or {})
+        self.send(
+            {"type": "add_record_done", "request": content.get("request"), "row": row}
+        )
+
+    def _on_provider_options(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        key = str(content.get("field") or "")
+        query = str(content.get("query") or "")
+        provider = self.field_provider(key)
+        if provider is None:
+            raise ImportStateError(f"Field {key!r} has no provider.")
+
+        async def answer() -> None:
+            reply: dict[str, Any] = {
+                "type": "provider_options",
+                "request": content.get("request"),
+                "field": key,
+                "options": [],
+                "error": "",
+            }
+            try:
+                reply["options"] = await asyncio.wait_for(
+                    provider.find(query, limit=MAX_PROVIDER_OPTIONS),
+                    PROVIDER_TIMEOUT,
+                )
+            except TimeoutError:
+                reply["error"] = (
+                    f"The options of {key!r} took longer than {PROVIDER_TIMEOUT:g} s."
+                )
+            except Exception as error:
+                logger.warning("Provider of field %r failed", key, exc_info=error)
+                reply["error"] = f"The options of {key!r} failed: {error}"
+            self.send(reply)
+
+        self._spawn(answer)
 
     def _on_find_replace(self, content: dict[str, Any], buffers: list[Any]) -> None:
         count = self.find_replace(
@@ -427,7 +491,7 @@ class BrowserSession:
                     "type": "download",
                     "request": content.get("request"),
                     "filename": self.export_filename(format),
-                    "mime": "text/csv",
+                    "mime": EXPORT_MIME[format],
                 },
                 buffers=[self.export_records(format)],
             )
@@ -475,12 +539,14 @@ class BrowserSession:
         "start_import": _on_start_import,
         "cancel": _on_cancel,
         "download_rejected": _on_download_rejected,
+        "download_sample": _on_download_sample,
         "back": _on_back,
         "reset": _on_reset,
         "grid_rows": _on_grid_rows,
         "edit_cell": _on_edit_cell,
         "delete_rows": _on_delete_rows,
         "add_record": _on_add_record,
+        "provider_options": _on_provider_options,
         "find_replace": _on_find_replace,
         "undo": _on_undo,
         "export_records": _on_export_records,

@@ -21,6 +21,8 @@ OPTION_NAMES = (
     "throttle",
     "timeout",
     "title",
+    "subtitles",
+    "style",
     "pass_through",
     "number_locale",
     "with_header",

@@ -3,7 +3,8 @@
 The widget's state lives in synced traits, which the kernel owns except where noted:
 
     step         "upload" | "mapping" | "review" | "import" | "done"
-    fields       [{key, label, description, required}] in schema order
+    fields       [{key, label, description, required, provider}] in schema order;
+                 provider is true for fields whose editor offers options
     title        heading shown above the steps
     with_header  bool; the browser sets it ("First line contains field names")
     filename     name of the uploaded file
@@ -31,6 +32,9 @@ The widget's state lives in synced traits, which the kernel owns except where no
                  while any record is invalid)
     error        message to show, or ""
     busy         what the kernel is doing ("Reading file"), or ""
+    subtitles    {step: text} shown under the heading of those steps
+    style        CSS that the browser adds to the widget
+    sample_file  name of the sample file that the upload step offers, or ""
 
 Custom messages from the browser, as ``{"type": ..., ...}``:
 
@@ -50,6 +54,7 @@ Custom messages from the browser, as ``{"type": ..., ...}``:
     retry_failed      from step "done": delivers again the records whose delivery
                       failed, then step "done" with the combined result
     download_rejected {request}; the kernel answers download
+    download_sample   {request}; the kernel answers download with the sample file
     back              {to: step}; returns to an earlier step
     reset             Start over: step "upload" with the uploaded file dropped
 
@@ -61,13 +66,16 @@ Custom messages from the browser, as ``{"type": ..., ...}``:
     edit_cell         {row, field, value}; the kernel sets the cell, checks the
                       records again and updates review
     delete_rows       {rows: [row_index, ...]}; as edit_cell
-    add_record        {values: {key: value}}; as edit_cell, and the new record's
-                      row_index is above every one used so far
+    add_record        {request, values: {key: value}}; as edit_cell, and the kernel
+                      answers add_record_done; the new record's row_index is
+                      above every one used so far
+    provider_options  {request, field, query}; the kernel answers provider_options
+                      with the options of the field's provider that match query
     find_replace      {request, find, replace, field or None, match_case,
                       whole_cell}; the kernel answers find_replace_done
     undo              takes back the last change of the records
-    export_records    {request, format: "csv"}; the kernel answers download with
-                      the records and an error column last ("xlsx" is rejected)
+    export_records    {request, format: "csv" or "xlsx"}; the kernel answers
+                      download with the records and an error column last
 
 Custom messages from the kernel:
 
@@ -80,6 +88,9 @@ Custom messages from the kernel:
     grid_rows         {request, start, total, rows: [{row, values: {key: value},
                       errors: {key: message}}]}: total counts the matching records
     find_replace_done {request, count}: the number of cells changed
+    add_record_done   {request, row}: the row_index of the added record
+    provider_options  {request, field, options: [{value, label}], error}: at most
+                      50 options; error is "" or why the provider gave none
 
 Messages go to every view of the widget, so each view acts only on the upload_id and
 request it sent itself.

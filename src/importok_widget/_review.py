@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import logging
 import pathlib
 import re
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import xlsxwriter
 
 from ._checking import count_errors
 from ._exceptions import ImportOkError, ImportStateError
@@ -36,7 +38,15 @@ MAX_UNDO = 100
 MAX_GRID_ROWS = 500
 """Rows that one `grid_rows` request returns at most."""
 
-EXPORT_FORMATS = ("csv",)
+EXPORT_FORMATS = ("csv", "xlsx")
+
+EXPORT_MIME = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+MAX_XLSX_RECORDS = 1_048_575
+"""Records that fit on one worksheet under its header row."""
 
 
 class ReviewEditError(ImportOkError, ValueError):
@@ -357,11 +367,43 @@ class ReviewTable:
 def check_export_format(format: str) -> None:
     """Raise `ReviewEditError` unless `export_records` supports `format`."""
     if format not in EXPORT_FORMATS:
-        # NOTE: xlsx needs openpyxl or xlsxwriter, which are not dependencies.
         raise ReviewEditError(
             f"Export format {format!r} is not supported. Use one of "
             f"{list(EXPORT_FORMATS)}."
         )
+
+
+def records_xlsx(frame: pd.DataFrame) -> bytes:
+    """Return the records as an XLSX workbook with one sheet, every cell as text.
+
+    Values such as "=1+1" or "http://..." stay text: nothing becomes a formula, a
+    link or a number. Raises `ReviewEditError` when the records do not fit on one
+    worksheet.
+    """
+    if len(frame) > MAX_XLSX_RECORDS:
+        raise ReviewEditError(
+            f"{len(frame):,} records do not fit on one XLSX worksheet, which holds "
+            f"{MAX_XLSX_RECORDS:,}. Export CSV instead."
+        )
+    buffer = io.BytesIO()
+    # constant_memory writes each row to a temporary file as it goes, so a million
+    # rows do not stay in memory as cell objects.
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True})
+    sheet = workbook.add_worksheet("Records")
+    bold = workbook.add_format({"bold": True})
+    text = workbook.add_format({"num_format": "@"})
+    names = [str(name) for name in frame.columns]
+    for column, name in enumerate(names):
+        sheet.write_string(0, column, name, bold)
+        sheet.set_column(column, column, max(10, min(len(name) + 2, 40)), text)
+    sheet.freeze_panes(1, 0)
+    values = frame.fillna("").astype(str).to_numpy(dtype=object)
+    for row, cells in enumerate(values.tolist(), start=1):
+        for column, value in enumerate(cells):
+            if value:
+                sheet.write_string(row, column, value)
+    workbook.close()
+    return buffer.getvalue()
 
 
 def review_filters(errors: pd.DataFrame, fields: list[Field]) -> list[dict[str, Any]]:
@@ -512,15 +554,19 @@ class ReviewSession:
         return undone
 
     def export_records(self, format: str = "csv") -> bytes:
-        """Return the current records as UTF-8 CSV, with the `error` column last.
+        """Return the current records with the `error` column last, as a file.
 
-        Only "csv" is supported. The messages are those of the last finished
-        check, so `await widget.wait_review()` first after a change.
+        `format` is "csv" (UTF-8 with a BOM) or "xlsx" (one worksheet, every cell
+        as text). The messages are those of the last finished check, so
+        `await widget.wait_review()` first after a change.
         """
         check_export_format(format)
         edits = self._review_table()
         assert self._prepared is not None
-        return rejected_csv(edits.export_frame(self._prepared))
+        frame = edits.export_frame(self._prepared)
+        if format == "xlsx":
+            return records_xlsx(frame)
+        return rejected_csv(frame)
 
     def export_filename(self, format: str = "csv") -> str:
         """Return the download name of `export_records(format)`."""

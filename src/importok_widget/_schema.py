@@ -71,6 +71,7 @@ class Field:
             "label": self.label,
             "description": self.description,
             "required": self.required,
+            "provider": bool(self.provider),
         }
 
     def to_config(self) -> dict[str, Any]:

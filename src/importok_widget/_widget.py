@@ -19,6 +19,8 @@ from ._checking import count_errors
 from ._config import build_config, load_config, save_config, widget_arguments
 from ._custom_rules import CustomRule
 from ._delivery import DeliveryOptions, ProgressListener
+from ._display import check_style, check_subtitles
+from ._display import sample_file as load_sample_file
 from ._exceptions import ImportStateError, InvalidRecordsError, SchemaError
 from ._import_schema import FieldProcessor, ImportSchema
 from ._mapping import Mapper, check_mapping
@@ -84,6 +86,9 @@ class ImportWidget(ReviewSession, BrowserSession, anywidget.AnyWidget):
     error = traitlets.Unicode("").tag(sync=True)
     invalid_records = traitlets.Unicode("skip").tag(sync=True)
     busy = traitlets.Unicode("").tag(sync=True)
+    subtitles = traitlets.Dict().tag(sync=True)
+    style = traitlets.Unicode("").tag(sync=True)
+    sample_file = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
         self,
@@ -100,6 +105,9 @@ class ImportWidget(ReviewSession, BrowserSession, anywidget.AnyWidget):
         batch_size: int | None = None,
         retry_backoff: float = 0.5,
         title: str = "Import records",
+        subtitles: Mapping[str, str] | None = None,
+        style: str = "",
+        sample_file: str | os.PathLike[str] | bool | None = None,
         transformers: Mapping[str, Callable[..., Any] | CustomRule] | None = None,
         validators: Mapping[str, Callable[..., Any] | CustomRule] | None = None,
         providers: Mapping[str, Any] | None = None,
@@ -142,9 +150,18 @@ class ImportWidget(ReviewSession, BrowserSession, anywidget.AnyWidget):
         if meta is not None and not isinstance(meta, Mapping):
             raise SchemaError(f"meta must be a dict, not {type(meta).__name__}")
 
+        checked_subtitles = check_subtitles(subtitles)
+        sample = load_sample_file(sample_file)
+
         super().__init__(
-            fields=[spec.to_json() for spec in schema], title=title, **kwargs
+            fields=[spec.to_json() for spec in schema],
+            title=title,
+            subtitles=checked_subtitles,
+            style=check_style(style),
+            sample_file=sample.name if sample is not None else "",
+            **kwargs,
         )
+        self._sample = sample
         self._schema = schema
         self._setup = setup
         self._compiled = setup.compiled
@@ -152,6 +169,8 @@ class ImportWidget(ReviewSession, BrowserSession, anywidget.AnyWidget):
             "throttle": throttle,
             "timeout": timeout,
             "title": title,
+            "subtitles": checked_subtitles,
+            "style": style,
             "pass_through": pass_through,
             "number_locale": number_locale,
         }
