@@ -15,13 +15,17 @@ import pytest
 from importok_widget import (
     ImportWidget,
     Record,
+    RuleError,
     SchemaError,
+    _custom_rules,
     _text,
     column_rule,
     dataset_rule,
 )
 from importok_widget._checking import check_table
 from importok_widget._import_schema import ImportSchema
+
+from .test_widget import Browser
 
 pytestmark = pytest.mark.anyio
 
@@ -618,8 +622,80 @@ async def test_custom_validator_bad_result_raises() -> None:
         {"value": {"validators": "odd"}}, validators={"odd": lambda value: 42}
     )
     frame = pd.DataFrame({"value": pd.Series(["1"], dtype=STRING)})
-    with pytest.raises(TypeError, match="validator 'odd' returned 42"):
+    with pytest.raises(RuleError, match="validator 'odd' returned 42") as info:
         await check_table(schema.compiled, frame, {"value": "value"})
+    assert str(info.value).startswith("Validator 'odd' of field 'value' failed: ")
+    assert isinstance(info.value.__cause__, TypeError)
+
+
+async def test_custom_transformer_error_names_field() -> None:
+    schema = ImportSchema(
+        {"ratio": {"label": "Ratio", "transformers": "trim|invert"}},
+        transformers={"invert": lambda value: str(1 / float(value))},
+    )
+    frame = pd.DataFrame({"ratio": pd.Series(["2", "0"], dtype=STRING)})
+    with pytest.raises(RuleError) as info:
+        await check_table(schema.compiled, frame, {"ratio": "ratio"})
+    assert str(info.value) == (
+        "Transformer 'invert' of field 'Ratio' failed: "
+        "ZeroDivisionError: float division by zero"
+    )
+    assert info.value.field == "ratio"
+    assert info.value.rule == "invert"
+
+
+@pytest.mark.parametrize("scope", ["value", "column", "dataset"])
+async def test_async_validator_that_hangs_times_out(monkeypatch, scope: str) -> None:
+    monkeypatch.setattr(_custom_rules, "RULE_CALL_TIMEOUT", 0.2)
+
+    async def never(*args: object) -> bool:
+        await asyncio.sleep(3600)
+        return True
+
+    rule = {
+        "value": never,
+        "column": column_rule(never),
+        "dataset": dataset_rule(never),
+    }
+    schema = ImportSchema(
+        {"email": {"label": "Email", "validators": "in_crm"}},
+        validators={"in_crm": rule[scope]},
+    )
+    frame = pd.DataFrame({"email": pd.Series(["a@example.org"], dtype=STRING)})
+    with pytest.raises(RuleError) as info:
+        await asyncio.wait_for(
+            check_table(schema.compiled, frame, {"email": "email"}), 10
+        )
+    assert str(info.value) == (
+        "Validator 'in_crm' of field 'Email' failed: one call took longer than 0.2 s"
+    )
+
+
+async def test_hanging_lookup_leaves_widget_usable(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(_custom_rules, "RULE_CALL_TIMEOUT", 0.2)
+
+    async def search(query: str) -> list[str]:
+        await asyncio.sleep(3600)
+        return []
+
+    widget = ImportWidget(
+        fields={"team": {"label": "Team", "validators": "in:teams"}},
+        providers={"teams": search},
+        on_record_ready=lambda r, m: None,
+    )
+    browser = Browser(widget)
+    browser.upload("teams.csv", b"team\nred\n")
+    await browser.wait_for_step("mapping")
+    browser.send({"type": "confirm_mapping", "mapping": widget.mapping})
+    for _ in range(500):
+        if widget.error:
+            break
+        await asyncio.sleep(0.01)
+    assert widget.error == (
+        "Validator 'in:teams' of field 'Team' failed: one call took longer than 0.2 s"
+    )
+    assert widget.busy == ""
+    assert widget.step == "mapping"
 
 
 # Through the widget

@@ -17,8 +17,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._custom_rules import RuleTimeoutError
+from ._exceptions import RuleError
 from ._numbers import _strings
 from ._rules import Check, CompiledField, Failure, Transform, is_empty
+from ._schema import Field, Rule
 from ._text import contiguous
 
 logger = logging.getLogger("importok_widget")
@@ -63,8 +66,29 @@ def _one_chunk(column: pd.Series) -> pd.Series:
     )
 
 
+def _rule_error(kind: str, field: Field, rule: Rule, error: Exception) -> RuleError:
+    """Return `error` of one rule as a `RuleError` that names the field and the rule."""
+    # map_distinct_async runs the calls in a TaskGroup, which wraps their errors.
+    while isinstance(error, ExceptionGroup):
+        error = error.exceptions[0]
+    if isinstance(error, RuleError):
+        return error
+    if isinstance(error, RuleTimeoutError):
+        detail = str(error)
+    else:
+        detail = f"{type(error).__name__}: {error}"
+    return RuleError(
+        f"{kind} {str(rule)!r} of field {field.label!r} failed: {detail}",
+        field=field.key,
+        rule=str(rule),
+    )
+
+
 async def _transform(
-    column: pd.Series, transforms: tuple[Transform, ...], limiter: asyncio.Semaphore
+    field: Field,
+    column: pd.Series,
+    transforms: tuple[Transform, ...],
+    limiter: asyncio.Semaphore,
 ) -> pd.Series:
     """Apply the transformers in order, batching the sync ones into one thread."""
     batch: list[Transform] = []
@@ -72,7 +96,10 @@ async def _transform(
     def run_batch(values: pd.Series, steps: list[Transform]) -> pd.Series:
         for step in steps:
             assert step.run is not None
-            values = step.run(values)
+            try:
+                values = step.run(values)
+            except Exception as error:
+                raise _rule_error("Transformer", field, step.rule, error) from error
         return values
 
     for step in transforms:
@@ -82,7 +109,10 @@ async def _transform(
         if batch:
             column = await asyncio.to_thread(run_batch, column, batch)
             batch = []
-        column = await step.run_async(column, limiter)
+        try:
+            column = await step.run_async(column, limiter)
+        except Exception as error:
+            raise _rule_error("Transformer", field, step.rule, error) from error
     if batch:
         column = await asyncio.to_thread(run_batch, column, batch)
     return column
@@ -99,6 +129,7 @@ def _skip_empty(failure: Failure, empty: pd.Series | None) -> Failure:
 
 
 async def _validate(
+    field: Field,
     data: pd.Series | pd.DataFrame,
     checks: list[tuple[int, Check]],
     empty: pd.Series | None,
@@ -110,7 +141,11 @@ async def _validate(
         if check.fails_empty and empty is not None:
             return empty, "Is required"
         assert check.run is not None
-        return _skip_empty(check.run(data), empty if check.skips_empty else None)
+        try:
+            failure = check.run(data)
+        except Exception as error:
+            raise _rule_error("Validator", field, check.rule, error) from error
+        return _skip_empty(failure, empty if check.skips_empty else None)
 
     # Each check in its own thread: checks of one column are independent, and
     # pyarrow's kernels release the GIL, so a slow check runs beside the others.
@@ -124,7 +159,10 @@ async def _validate(
     for position, check in checks:
         if check.run_async is not None:
             skip = empty if check.skips_empty else None
-            failure = await check.run_async(data, limiter)
+            try:
+                failure = await check.run_async(data, limiter)
+            except Exception as error:
+                raise _rule_error("Validator", field, check.rule, error) from error
             failures[position] = _skip_empty(failure, skip)
     return failures
 
@@ -133,14 +171,14 @@ async def _check_field(
     compiled: CompiledField, column: pd.Series, limiter: asyncio.Semaphore
 ) -> tuple[pd.Series, pd.Series | None, dict[int, Failure]]:
     column = await asyncio.to_thread(_one_chunk, column)
-    column = await _transform(column, compiled.transforms, limiter)
+    column = await _transform(compiled.field, column, compiled.transforms, limiter)
     empty = await asyncio.to_thread(is_empty, column) if compiled.checks else None
     column_checks = [
         (position, check)
         for position, check in enumerate(compiled.checks)
         if not check.dataset
     ]
-    failures = await _validate(column, column_checks, empty, limiter)
+    failures = await _validate(compiled.field, column, column_checks, empty, limiter)
     return column, empty, failures
 
 
@@ -280,7 +318,7 @@ async def check_table(
         ]
         if dataset_checks:
             field_failures.update(
-                await _validate(records, dataset_checks, empty, limiter)
+                await _validate(item.field, records, dataset_checks, empty, limiter)
             )
         failures.append(field_failures)
 

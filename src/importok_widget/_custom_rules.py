@@ -150,14 +150,30 @@ async def map_distinct_async(
 
     async def run(position: int) -> None:
         async with limiter:
-            # NOTE: no timeout applies here, so a lookup that never returns keeps
-            # the widget on "Checking records".
-            results[position] = await function(uniques[position])
+            results[position] = await within_time(function(uniques[position]))
 
     async with asyncio.TaskGroup() as group:
         for position in range(len(uniques)):
             group.create_task(run(position))
     return _spread(results, codes)
+
+
+RULE_CALL_TIMEOUT = 60.0
+"""Seconds that one call of an async rule or provider lookup may take."""
+
+
+class RuleTimeoutError(TimeoutError):
+    """One call of an async rule or lookup took longer than `RULE_CALL_TIMEOUT`."""
+
+
+async def within_time(call: Awaitable[Any]) -> Any:
+    """Await one call of an async rule, or raise `RuleTimeoutError` after the limit."""
+    try:
+        return await asyncio.wait_for(call, RULE_CALL_TIMEOUT)
+    except TimeoutError:
+        raise RuleTimeoutError(
+            f"one call took longer than {RULE_CALL_TIMEOUT:g} s"
+        ) from None
 
 
 def _spread(results: list[Any], codes: np.ndarray) -> list[Any]:

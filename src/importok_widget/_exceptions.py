@@ -8,6 +8,7 @@ All of them derive from one base class, so a caller can catch at the level it ne
     │   ├── EmptyFileError
     │   └── UnsupportedFileError
     ├── MappingError         a required field has no column, or a column is unknown
+    ├── RuleError            a transformer or validator failed or timed out
     ├── InvalidRecordsError  invalid records with invalid_records="block"
     └── ImportStateError     an action that the import's current state does not allow
 """
@@ -37,6 +38,19 @@ class UnsupportedFileError(FileReadError):
 
 class MappingError(ImportOkError, ValueError):
     """A mapping that leaves a required field without a column or names no column."""
+
+
+class RuleError(ImportOkError):
+    """A transformer or validator that raised or timed out while checking records.
+
+    `field` is the field's key and `rule` the rule as written (`in:crm`). The
+    original exception is the `__cause__`.
+    """
+
+    def __init__(self, message: str, field: str, rule: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.rule = rule
 
 
 class InvalidRecordsError(ImportOkError):

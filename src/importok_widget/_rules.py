@@ -27,6 +27,7 @@ from ._custom_rules import (
     failures_from_results,
     map_distinct,
     map_distinct_async,
+    within_time,
 )
 from ._exceptions import SchemaError
 from ._providers import (
@@ -463,7 +464,8 @@ def _custom_transform(rule: Rule, name: str, custom: CustomRule) -> Transform:
             async def run_column(
                 column: pd.Series, limiter: asyncio.Semaphore
             ) -> pd.Series:
-                return _as_strings(await custom(column, *args), column, name)
+                result = await within_time(custom(column, *args))
+                return _as_strings(result, column, name)
 
             return Transform(rule, run_async=run_column)
         return Transform(rule, run=lambda c: _as_strings(custom(c, *args), c, name))
@@ -522,7 +524,7 @@ def _custom_check(rule: Rule, key: str, name: str, custom: CustomRule) -> Check:
         if custom.is_async:
 
             async def run_whole(data: Any, limiter: asyncio.Semaphore) -> Failure:
-                return failures(await custom(data, *extra), data.index)
+                return failures(await within_time(custom(data, *extra)), data.index)
 
             return Check(rule, run_async=run_whole, dataset=dataset)
         return Check(
