@@ -1,5 +1,6 @@
 // DOM helpers. Text always goes in through text nodes, never as HTML, so values
 // from a file (column names, cells, error messages) cannot inject markup.
+import { numberLocale, type Translate } from "./i18n";
 
 type AttributeValue = string | number | boolean | null | undefined;
 
@@ -41,9 +42,19 @@ export function uniqueId(prefix: string): string {
   return `importok-${prefix}-${idCounter}`;
 }
 
-/** Formats a whole number with thousands separators ("9,994"). */
-export function formatCount(value: number): string {
-  return Math.round(value).toLocaleString("en-US");
+/** Formats a whole number with the thousands separators of `locale`: "9,994" in English, "9.994" in German. */
+export function formatCount(value: number, locale = "en"): string {
+  return Math.round(value).toLocaleString(numberLocale(locale));
+}
+
+/** Formats a number with one decimal: "2.5" in English, "2,5" in German. */
+export function formatDecimal(value: number, locale = "en"): string {
+  return value.toLocaleString(numberLocale(locale), { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+}
+
+/** Formats a whole percentage in 0..100: "42%" in English, "42 %" in German. */
+export function formatPercent(value: number, locale = "en"): string {
+  return (value / 100).toLocaleString(numberLocale(locale), { style: "percent", maximumFractionDigits: 0 });
 }
 
 /** Formats a duration in seconds as M:SS, or H:MM:SS from one hour. */
@@ -55,9 +66,9 @@ export function formatDuration(seconds: number): string {
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, "0")}:${rest}` : `${minutes}:${rest}`;
 }
 
-/** Formats a byte count with decimal units ("1.5 MB"). */
-export function formatBytes(bytes: number): string {
-  const units = ["bytes", "kB", "MB", "GB", "TB"];
+/** Formats a byte count with decimal units: "1.5 MB" in English, "1,5 Mo" in French. */
+export function formatBytes(bytes: number, t: Translate, locale = "en"): string {
+  const units = [t("bytes"), t("kB"), t("MB"), t("GB"), t("TB")];
   let value = bytes;
   let unit = 0;
   while (value >= 1000 && unit < units.length - 1) {
@@ -65,7 +76,8 @@ export function formatBytes(bytes: number): string {
     unit += 1;
   }
   const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${units[unit]}`;
+  const number = value.toLocaleString(numberLocale(locale), { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${number} ${units[unit]}`;
 }
 
 /** Returns `part / whole` as a whole percentage in 0..100, or 0 when `whole` is 0. */

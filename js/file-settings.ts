@@ -2,47 +2,51 @@
 // the file (file_info), controls to read it again with another encoding,
 // delimiter, header row or sheet, and the kernel's notes about single rows.
 import { formatCount, h, setText, uniqueId } from "./dom";
+import type { Translate } from "./i18n";
 import { type FileInfo, readColumns, readFileInfo, type ReadSettings } from "./model";
 import type { StepContext } from "./panel";
 
 /** Option value that sends null, so the kernel detects the setting. */
 const DETECT = "";
 
-/** Encodings offered in the select, as Python codec names. */
-const ENCODING_OPTIONS: readonly [value: string, label: string][] = [
-  [DETECT, "Detect"],
-  ["utf-8", "UTF-8"],
-  ["utf-16", "UTF-16"],
-  ["cp1252", "Windows-1252"],
-  ["latin-1", "ISO-8859-1"],
-  ["iso8859-15", "ISO-8859-15"],
-  ["mac-roman", "Mac Roman"],
-  ["cp850", "CP850"],
-  ["cp1250", "Windows-1250 (Central European)"],
-  ["iso8859-2", "ISO-8859-2 (Central European)"],
-  ["cp1251", "Windows-1251 (Cyrillic)"],
-  ["koi8-r", "KOI8-R (Cyrillic)"],
-  ["cp1253", "Windows-1253 (Greek)"],
-  ["cp1254", "Windows-1254 (Turkish)"],
-  ["shift_jis", "Shift JIS (Japanese)"],
-  ["gb18030", "GB18030 (Chinese)"],
-  ["big5", "Big5 (Traditional Chinese)"],
-  ["euc-kr", "EUC-KR (Korean)"],
-];
+/** Encodings offered in the select, as Python codec names, with their labels in the language of `t`. */
+function encodingOptions(t: Translate): [value: string, label: string][] {
+  return [
+    [DETECT, t("Detect")],
+    ["utf-8", "UTF-8"],
+    ["utf-16", "UTF-16"],
+    ["cp1252", "Windows-1252"],
+    ["latin-1", "ISO-8859-1"],
+    ["iso8859-15", "ISO-8859-15"],
+    ["mac-roman", "Mac Roman"],
+    ["cp850", "CP850"],
+    ["cp1250", `Windows-1250 (${t("Central European")})`],
+    ["iso8859-2", `ISO-8859-2 (${t("Central European")})`],
+    ["cp1251", `Windows-1251 (${t("Cyrillic")})`],
+    ["koi8-r", `KOI8-R (${t("Cyrillic")})`],
+    ["cp1253", `Windows-1253 (${t("Greek")})`],
+    ["cp1254", `Windows-1254 (${t("Turkish")})`],
+    ["shift_jis", `Shift JIS (${t("Japanese")})`],
+    ["gb18030", `GB18030 (${t("Chinese")})`],
+    ["big5", `Big5 (${t("Traditional Chinese")})`],
+    ["euc-kr", `EUC-KR (${t("Korean")})`],
+  ];
+}
 
-const DELIMITER_OPTIONS: readonly [value: string, label: string][] = [
-  [DETECT, "Detect"],
-  [",", "Comma ( , )"],
-  [";", "Semicolon ( ; )"],
-  ["\t", "Tab"],
-  ["|", "Pipe ( | )"],
-];
+function delimiterOptions(t: Translate): [value: string, label: string][] {
+  return [
+    [DETECT, t("Detect")],
+    [",", `${t("Comma")} ( , )`],
+    [";", `${t("Semicolon")} ( ; )`],
+    ["\t", t("Tab")],
+    ["|", `${t("Pipe")} ( | )`],
+  ];
+}
 
-/** Display names of codec names, keyed by the name in lower case with "_" as "-". */
+/** Display names of codec names, keyed by the name in lower case with "_" as "-". The name of "utf-8-sig" is translated, so encodingName returns it. */
 const ENCODING_NAMES: Record<string, string> = {
   "utf-8": "UTF-8",
   utf8: "UTF-8",
-  "utf-8-sig": "UTF-8 with BOM",
   "utf-16": "UTF-16",
   "utf-16-le": "UTF-16 LE",
   "utf-16-be": "UTF-16 BE",
@@ -70,12 +74,20 @@ const ENCODING_NAMES: Record<string, string> = {
   "euc-kr": "EUC-KR",
 };
 
-const DELIMITER_NAMES: Record<string, string> = {
-  ",": "comma-separated",
-  ";": "semicolon-separated",
-  "\t": "tab-separated",
-  "|": "pipe-separated",
-};
+function delimiterName(delimiter: string, t: Translate): string {
+  switch (delimiter) {
+    case ",":
+      return t("comma-separated");
+    case ";":
+      return t("semicolon-separated");
+    case "\t":
+      return t("tab-separated");
+    case "|":
+      return t("pipe-separated");
+    default:
+      return t('separated by "{delimiter}"', { delimiter });
+  }
+}
 
 export interface FileSettingsSection {
   element: HTMLElement;
@@ -88,15 +100,15 @@ export interface FileSettingsSection {
  * The settings last applied are kept in the session for a rebuilt panel.
  */
 export function createFileSettings(context: StepContext): FileSettingsSection {
-  const { model, session } = context;
+  const { model, session, t, locale } = context;
   const applied = session.readSettings;
 
   const summaryText = h("span", { class: "iok-file-summary" });
   // The space keeps the two parts apart in the accessible name, not only visually.
-  const summary = h("summary", {}, h("span", { class: "iok-file-settings-title" }, "File settings"), " ", summaryText);
+  const summary = h("summary", {}, h("span", { class: "iok-file-settings-title" }, t("File settings")), " ", summaryText);
 
-  const encoding = createSelect("setting-encoding", ENCODING_OPTIONS, applied?.encoding ?? DETECT);
-  const delimiter = createSelect("setting-delimiter", DELIMITER_OPTIONS, applied?.delimiter ?? DETECT);
+  const encoding = createSelect("setting-encoding", encodingOptions(t), applied?.encoding ?? DETECT);
+  const delimiter = createSelect("setting-delimiter", delimiterOptions(t), applied?.delimiter ?? DETECT);
   const sheet = createSelect("setting-sheet", [], "");
   // An untouched sheet select follows the sheet the kernel read and sends null.
   let sheetChosen = applied !== null && applied.sheet !== null;
@@ -112,7 +124,7 @@ export function createFileSettings(context: StepContext): FileSettingsSection {
     min: 1,
     step: 1,
     inputmode: "numeric",
-    placeholder: "Detect",
+    placeholder: t("Detect"),
     class: "iok-number-input",
     "data-testid": "setting-header-row",
     "aria-describedby": headerHelpId,
@@ -122,22 +134,22 @@ export function createFileSettings(context: StepContext): FileSettingsSection {
   const headerError = h("p", { class: "iok-hint", role: "alert" });
   headerError.hidden = true;
 
-  const encodingSetting = createSettingRow("Encoding", encoding);
-  const delimiterSetting = createSettingRow("Delimiter", delimiter);
-  const sheetSetting = createSettingRow("Sheet", sheet);
-  const headerRowSetting = createSettingRow("Header row", headerRow, headerHelp);
-  const withHeaderLabel = h("label", { class: "iok-checkbox" }, withHeader, "The file has a header row");
+  const encodingSetting = createSettingRow(t("Encoding"), encoding);
+  const delimiterSetting = createSettingRow(t("Delimiter"), delimiter);
+  const sheetSetting = createSettingRow(t("Sheet"), sheet);
+  const headerRowSetting = createSettingRow(t("Header row"), headerRow, headerHelp);
+  const withHeaderLabel = h("label", { class: "iok-checkbox" }, withHeader, t("The file has a header row"));
 
   const singleColumnNote = h(
     "p",
     { class: "iok-muted" },
-    "Only one column was found. If the file uses another delimiter, choose it and apply.",
+    t("Only one column was found. If the file uses another delimiter, choose it and apply."),
   );
 
   const applyButton = h(
     "button",
     { type: "submit", class: "iok-button iok-button-primary", "data-testid": "apply-settings" },
-    "Apply",
+    t("Apply"),
   );
   const form = h(
     "form",
@@ -149,7 +161,7 @@ export function createFileSettings(context: StepContext): FileSettingsSection {
   );
 
   const details = h("details", { class: "iok-file-settings", "data-testid": "file-settings" }, summary, form);
-  const warnings = createWarningList();
+  const warnings = createWarningList(t, locale);
   const element = h("div", { class: "iok-file" }, details, warnings.element);
 
   const info = readFileInfo(model);
@@ -173,8 +185,13 @@ export function createFileSettings(context: StepContext): FileSettingsSection {
     // A number input reports text it cannot parse, such as "e", as an empty value with badInput set.
     const row = headerRow.validity.badInput ? undefined : parseHeaderRow(headerRow.value);
     if (withHeader.checked && row === undefined) {
-      const typed = headerRow.value === "" ? "" : ` "${headerRow.value}"`;
-      setText(headerError, `Header row${typed} is invalid. Enter a whole number of 1 or more, or leave it empty to detect it.`);
+      const message =
+        headerRow.value === ""
+          ? t("Header row is invalid. Enter a whole number of 1 or more, or leave it empty to detect it.")
+          : t('Header row "{value}" is invalid. Enter a whole number of 1 or more, or leave it empty to detect it.', {
+              value: headerRow.value,
+            });
+      setText(headerError, message);
       headerError.hidden = false;
       headerRow.focus();
       return;
@@ -209,7 +226,7 @@ export function createFileSettings(context: StepContext): FileSettingsSection {
     }
     const isText = current.encoding !== null;
     const columnCount = readColumns(model).length;
-    setText(summaryText, describeFile(current, model.get("with_header") !== false));
+    setText(summaryText, describeFile(current, model.get("with_header") !== false, t, locale));
 
     encodingSetting.hidden = !isText;
     delimiterSetting.hidden = !isText;
@@ -221,8 +238,8 @@ export function createFileSettings(context: StepContext): FileSettingsSection {
     setText(
       headerHelp,
       withHeader.checked
-        ? `Leave empty to detect it (now row ${current.headerRow + 1}). Blank rows are not counted.`
-        : "The file is read without a header row.",
+        ? t("Leave empty to detect it (now row {row}). Blank rows are not counted.", { row: current.headerRow + 1 })
+        : t("The file is read without a header row."),
     );
 
     const blocked = context.actionsBlocked();
@@ -275,7 +292,7 @@ function updateSheetOptions(select: HTMLSelectElement, info: FileInfo, chosen: b
   }
 }
 
-function createWarningList(): { element: HTMLDetailsElement; update(warnings: string[]): void } {
+function createWarningList(t: Translate, locale: string): { element: HTMLDetailsElement; update(warnings: string[]): void } {
   const title = h("summary");
   const list = h("ul", { class: "iok-file-warning-list" });
   const element = h("details", { class: "iok-file-warnings", "data-testid": "file-warnings" }, title, list);
@@ -290,7 +307,12 @@ function createWarningList(): { element: HTMLDetailsElement; update(warnings: st
         return;
       }
       listedWarnings = warnings;
-      setText(title, `${warnings.length} ${warnings.length === 1 ? "note" : "notes"} about rows`);
+      setText(
+        title,
+        warnings.length === 1
+          ? t("1 note about rows")
+          : t("{count} notes about rows", { count: formatCount(warnings.length, locale) }),
+      );
       list.replaceChildren(...warnings.map((warning) => h("li", {}, warning)));
     },
   };
@@ -311,26 +333,32 @@ function valueOrNull(value: string): string | null {
 }
 
 /** Summarises how the file was read: "UTF-8 · comma-separated · header on row 1 · 9,994 rows". */
-function describeFile(info: FileInfo, withHeader: boolean): string {
+function describeFile(info: FileInfo, withHeader: boolean, t: Translate, locale: string): string {
   const parts: string[] = [];
   if (info.encoding !== null) {
-    parts.push(encodingName(info.encoding));
+    parts.push(encodingName(info.encoding, t));
   }
   if (info.delimiter !== null) {
-    parts.push(DELIMITER_NAMES[info.delimiter] ?? `separated by "${info.delimiter}"`);
+    parts.push(delimiterName(info.delimiter, t));
   }
   if (info.sheet !== null) {
     const position = info.sheets.indexOf(info.sheet);
-    const count = info.sheets.length > 1 && position >= 0 ? ` (${position + 1} of ${info.sheets.length})` : "";
-    parts.push(`sheet "${info.sheet}"${count}`);
+    parts.push(
+      info.sheets.length > 1 && position >= 0
+        ? t('sheet "{sheet}" ({position} of {count})', { sheet: info.sheet, position: position + 1, count: info.sheets.length })
+        : t('sheet "{sheet}"', { sheet: info.sheet }),
+    );
   }
-  parts.push(withHeader ? `header on row ${info.headerRow + 1}` : "no header row");
-  parts.push(`${formatCount(info.rows)} ${info.rows === 1 ? "row" : "rows"}`);
+  parts.push(withHeader ? t("header on row {row}", { row: info.headerRow + 1 }) : t("no header row"));
+  parts.push(info.rows === 1 ? t("1 row") : t("{count} rows", { count: formatCount(info.rows, locale) }));
   return parts.join(" · ");
 }
 
-function encodingName(codec: string): string {
+function encodingName(codec: string, t: Translate): string {
   const key = codec.toLowerCase().replace(/_/g, "-");
+  if (key === "utf-8-sig") {
+    return t("UTF-8 with BOM");
+  }
   const known = ENCODING_NAMES[key];
   if (known !== undefined) {
     return known;

@@ -1,12 +1,11 @@
 // Mapping step: the file settings, one select per field, sample values of the
 // chosen column, a hint for unmapped required fields and a warning for shared
 // columns.
-import { h, setText, uniqueId } from "./dom";
+import { formatCount, h, setText, uniqueId } from "./dom";
 import { createFileSettings } from "./file-settings";
+import type { Translate } from "./i18n";
 import { type Field, type Mapping, readColumns, readFields, readMapping, readSamples, readText } from "./model";
 import { createActions, createButton, createPanelShell, type StepContext, type StepPanel } from "./panel";
-
-const NOT_MAPPED = "— not mapped —";
 
 interface FieldRow {
   field: Field;
@@ -21,8 +20,8 @@ interface FieldRow {
  * focus and the file settings section stay as they are.
  */
 export function renderMapping(context: StepContext): StepPanel {
-  const { model } = context;
-  const { element, heading } = createPanelShell("mapping", "Map columns to fields");
+  const { model, t, locale } = context;
+  const { element, heading } = createPanelShell("mapping", t("Map columns to fields"));
   let fields: Field[] = [];
   let columns: string[] = [];
   let rows: FieldRow[] = [];
@@ -43,7 +42,13 @@ export function renderMapping(context: StepContext): StepPanel {
     h(
       "thead",
       {},
-      h("tr", {}, h("th", { scope: "col" }, "Field"), h("th", { scope: "col" }, "Column"), h("th", { scope: "col" }, "Sample values")),
+      h(
+        "tr",
+        {},
+        h("th", { scope: "col" }, t("Field")),
+        h("th", { scope: "col" }, t("Column")),
+        h("th", { scope: "col" }, t("Sample values")),
+      ),
     ),
     tbody,
   );
@@ -59,7 +64,7 @@ export function renderMapping(context: StepContext): StepPanel {
     fields = nextFields;
     columns = nextColumns;
     rows = fields.map((field) => {
-      const row = createFieldRow(field, columns);
+      const row = createFieldRow(field, columns, t);
       row.select.addEventListener("change", () => {
         const mapping = { ...readMapping(model), [field.key]: columnOf(row.select.value) };
         model.set("mapping", mapping);
@@ -77,9 +82,9 @@ export function renderMapping(context: StepContext): StepPanel {
   const hintId = uniqueId("mapping-hint");
   const hint = h("p", { class: "iok-hint", id: hintId });
 
-  const backButton = createButton("Back", "back", () => context.sendAction({ type: "back", to: "upload" }));
+  const backButton = createButton(t("Back"), "back", () => context.sendAction({ type: "back", to: "upload" }));
   const continueButton = createButton(
-    "Continue",
+    t("Continue"),
     "continue",
     () => {
       const mapping = readMapping(model);
@@ -100,8 +105,14 @@ export function renderMapping(context: StepContext): StepPanel {
     fileSettings.update();
     const mapping = readMapping(model);
     const filename = readText(model, "filename");
-    const columnCount = `${columns.length} ${columns.length === 1 ? "column" : "columns"}`;
-    setText(intro, filename ? `${filename}: ${columnCount}. Choose the column for each field.` : `${columnCount}. Choose the column for each field.`);
+    const columnCount =
+      columns.length === 1 ? t("1 column") : t("{count} columns", { count: formatCount(columns.length, locale) });
+    setText(
+      intro,
+      filename
+        ? t("{filename}: {columns}. Choose the column for each field.", { filename, columns: columnCount })
+        : t("{columns}. Choose the column for each field.", { columns: columnCount }),
+    );
 
     for (const row of rows) {
       const column = effectiveColumn(mapping, row.field.key);
@@ -110,14 +121,14 @@ export function renderMapping(context: StepContext): StepPanel {
         row.select.value = value;
       }
       row.select.disabled = context.actionsBlocked();
-      renderSamples(row.samples, column === null ? null : readSamples(model, column));
+      renderSamples(row.samples, column === null ? null : readSamples(model, column), t);
     }
 
     const unmapped = fields.filter((field) => field.required && effectiveColumn(mapping, field.key) === null);
     hint.hidden = unmapped.length === 0;
-    setText(hint, `Map every required field to continue: ${unmapped.map((field) => field.label).join(", ")}`);
+    setText(hint, t("Map every required field to continue: {fields}", { fields: unmapped.map((field) => field.label).join(", ") }));
 
-    renderDuplicateWarnings(warnings, fields, (key) => effectiveColumn(mapping, key));
+    renderDuplicateWarnings(warnings, fields, (key) => effectiveColumn(mapping, key), t);
 
     backButton.disabled = context.actionsBlocked();
     continueButton.disabled = context.actionsBlocked() || unmapped.length > 0;
@@ -127,13 +138,13 @@ export function renderMapping(context: StepContext): StepPanel {
   return { element, heading, update };
 }
 
-function createFieldRow(field: Field, columns: string[]): FieldRow {
+function createFieldRow(field: Field, columns: string[], t: Translate): FieldRow {
   const selectId = uniqueId("map");
   const descriptionId = uniqueId("map-help");
   const label = h("label", { for: selectId, class: "iok-field-label" }, field.label);
   const header = h("th", { scope: "row" }, label);
   if (field.required) {
-    header.append(" ", h("span", { class: "iok-required" }, "required"));
+    header.append(" ", h("span", { class: "iok-required" }, t("required")));
   }
   if (field.description) {
     header.append(h("div", { class: "iok-field-help", id: descriptionId }, field.description));
@@ -146,7 +157,7 @@ function createFieldRow(field: Field, columns: string[]): FieldRow {
     "aria-describedby": field.description ? descriptionId : undefined,
     "aria-required": field.required ? "true" : undefined,
   });
-  select.append(new Option(NOT_MAPPED, ""));
+  select.append(new Option(t("— not mapped —"), ""));
   columns.forEach((column, index) => select.append(new Option(column, String(index))));
 
   const samples = h("td", { class: "iok-samples" });
@@ -154,13 +165,13 @@ function createFieldRow(field: Field, columns: string[]): FieldRow {
   return { field, select, samples, element };
 }
 
-function renderSamples(cell: HTMLElement, values: string[] | null): void {
+function renderSamples(cell: HTMLElement, values: string[] | null, t: Translate): void {
   cell.replaceChildren();
   if (values === null) {
     return;
   }
   if (values.length === 0) {
-    cell.append(h("span", { class: "iok-muted" }, "No sample values"));
+    cell.append(h("span", { class: "iok-muted" }, t("No sample values")));
     return;
   }
   for (const value of values) {
@@ -173,6 +184,7 @@ function renderDuplicateWarnings(
   container: HTMLElement,
   fields: Field[],
   columnOf: (key: string) => string | null,
+  t: Translate,
 ): void {
   const fieldsByColumn = new Map<string, string[]>();
   for (const field of fields) {
@@ -183,7 +195,9 @@ function renderDuplicateWarnings(
   }
   const messages = [...fieldsByColumn]
     .filter(([, labels]) => labels.length > 1)
-    .map(([column, labels]) => `Column "${column}" is mapped to more than one field: ${labels.join(", ")}.`);
+    .map(([column, labels]) =>
+      t('Column "{column}" is mapped to more than one field: {fields}.', { column, fields: labels.join(", ") }),
+    );
   container.replaceChildren(...messages.map((message) => h("p", {}, message)));
   container.hidden = messages.length === 0;
 }

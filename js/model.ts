@@ -2,16 +2,21 @@
 // with readers that turn missing or malformed values into safe defaults.
 import type { AnyModel } from "@anywidget/types";
 
+import type { Translate } from "./i18n";
+
 export const STEPS = ["upload", "mapping", "review", "import", "done"] as const;
 export type Step = (typeof STEPS)[number];
 
-export const STEP_LABELS: Record<Step, string> = {
-  upload: "Upload",
-  mapping: "Map columns",
-  review: "Review",
-  import: "Import",
-  done: "Done",
-};
+/** Labels of the steps in the stepper, in the language of `t`. */
+export function stepLabels(t: Translate): Record<Step, string> {
+  return {
+    upload: t("Upload"),
+    mapping: t("Map columns"),
+    review: t("Review"),
+    import: t("Import"),
+    done: t("Done"),
+  };
+}
 
 /** Largest upload chunk in bytes, equal to CHUNK_SIZE on the kernel side. */
 export const CHUNK_SIZE = 1024 * 1024;
@@ -21,6 +26,8 @@ export interface Field {
   label: string;
   description: string;
   required: boolean;
+  /** True when the field's provider offers options in the editor. */
+  provider: boolean;
 }
 
 export interface ReviewError {
@@ -121,6 +128,11 @@ export interface Traits {
   error: string;
   busy: string;
   invalid_records: string;
+  subtitles: unknown;
+  css: string;
+  sample_file: string;
+  locale: string;
+  translations: unknown;
 }
 
 export type Model = AnyModel<Traits>;
@@ -142,6 +154,11 @@ export const TRAIT_NAMES: readonly (keyof Traits)[] = [
   "error",
   "busy",
   "invalid_records",
+  "subtitles",
+  "css",
+  "sample_file",
+  "locale",
+  "translations",
 ];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -192,6 +209,7 @@ export function readFields(model: Model): Field[] {
       label: toText(field.label) || key,
       description: toText(field.description),
       required: field.required === true,
+      provider: field.provider === true,
     };
   });
 }
@@ -293,6 +311,12 @@ export function readFileInfo(model: Model): FileInfo | null {
   };
 }
 
+/** Reads the subtitle of `step` from the subtitles trait, or "". */
+export function readSubtitle(model: Model, step: Step): string {
+  const raw = model.get("subtitles");
+  return isRecord(raw) ? toText(raw[step]) : "";
+}
+
 /** Turns a 0-based data row index into the 1-based row number shown to people. */
 function displayRow(value: unknown): string {
   const index = typeof value === "number" ? value : Number(value);
@@ -302,6 +326,20 @@ function displayRow(value: unknown): string {
   return toText(value);
 }
 
-export function readText(model: Model, name: "title" | "filename" | "error" | "busy"): string {
+/** Reads the translations trait: English text to replacement, keeping only text values. */
+export function readTranslations(model: Model): Record<string, string> {
+  const raw = model.get("translations");
+  const translations: Record<string, string> = {};
+  if (isRecord(raw)) {
+    for (const [text, replacement] of Object.entries(raw)) {
+      if (typeof replacement === "string") {
+        translations[text] = replacement;
+      }
+    }
+  }
+  return translations;
+}
+
+export function readText(model: Model, name: "title" | "filename" | "error" | "busy" | "locale"): string {
   return toText(model.get(name));
 }

@@ -1,11 +1,16 @@
 // Shared parts of the step panels: the context they receive and small builders.
 import { h } from "./dom";
+import type { Translate } from "./i18n";
 import type { Model, Step } from "./model";
 import type { Session } from "./session";
 
 export interface StepContext {
   model: Model;
   session: Session;
+  /** Translates UI text into the widget's locale. Replaced, and the panel built again, when the locale or translations change. */
+  t: Translate;
+  /** The widget's locale ("en", "de", ...), for formatCount and the other number formatters of dom.ts. */
+  locale: string;
   /** Sends a custom message for a user action. Actions stay blocked until the kernel changes step, busy or error. */
   sendAction(content: object): void;
   /** True while the kernel is busy or a sent action has had no response yet. */

@@ -1,9 +1,12 @@
 // Records grid of the review step. The kernel stores the records, so the grid is
 // virtualised: the scroll area is as tall as every matching record, and only the
 // rows in view (plus a margin) are requested with grid_rows and rendered.
-import { h, setText } from "./dom";
+import { formatCount, h, setText } from "./dom";
+import type { Translate } from "./i18n";
 import { readFields, readReview, type Field, type ReviewFilter } from "./model";
 import type { StepContext } from "./panel";
+import { attachProviderOptions, type OptionsList } from "./provider-options";
+import { createAddPanel, createReplacePanel } from "./review-tools";
 import { randomId } from "./session";
 
 /** Height of one row in pixels. widget.css sets the same value as --iok-grid-row-height. */
@@ -44,6 +47,8 @@ interface GridQuery {
 interface Editor {
   cell: HTMLElement;
   input: HTMLInputElement;
+  /** Options of the field's provider, or null for a field without one. */
+  options: OptionsList | null;
   row: number;
   field: string;
   original: string;
@@ -51,7 +56,7 @@ interface Editor {
 }
 
 export function createReviewGrid(context: StepContext): ReviewGrid {
-  const { model, session } = context;
+  const { model, session, t, locale } = context;
   const fields = readFields(model);
 
   let total = readReview(model).total;
@@ -71,42 +76,52 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
   let filters: ReviewFilter[] = [];
   /** Data cell that Tab moves focus to, by data-row and data-field. */
   let tabStop: { row: string; field: string } | null = null;
+  /** row_index of an added record to scroll to once it is loaded, or null. */
+  let revealRow: number | null = null;
 
-  const filterSelect = h("select", { class: "iok-select", "data-testid": "grid-filter", "aria-label": "Show records" });
+  const filterSelect = h("select", { class: "iok-select", "data-testid": "grid-filter", "aria-label": t("Show records") });
   const searchInput = h("input", {
     type: "search",
     class: "iok-grid-search",
-    placeholder: "Search records",
-    "aria-label": "Search records",
+    placeholder: t("Search records"),
+    "aria-label": t("Search records"),
     "data-testid": "grid-search",
   });
-  const deleteButton = createToolButton("Delete selected", "grid-delete", deleteSelected);
-  const undoButton = createToolButton("Undo", "grid-undo", () => model.send({ type: "undo" }));
-  const exportButton = createToolButton("Export CSV", "grid-export", () =>
+  const deleteButton = createToolButton(t("Delete selected"), "grid-delete", deleteSelected);
+  const undoButton = createToolButton(t("Undo"), "grid-undo", () => model.send({ type: "undo" }));
+  const exportButton = createToolButton(t("Export CSV"), "grid-export", () =>
     session.requestDownload({ type: "export_records", format: "csv" }, "review"),
   );
+  const exportXlsxButton = createToolButton(t("Export XLSX"), "grid-export-xlsx", () =>
+    session.requestDownload({ type: "export_records", format: "xlsx" }, "review"),
+  );
+  const replacePanel = createReplacePanel(context, fields);
+  const addPanel = createAddPanel(context, fields, showAddedRow);
   const countText = h("span", { class: "iok-grid-count", role: "status" });
   const toolbar = h(
     "div",
-    { class: "iok-grid-toolbar" },
+    { class: "iok-grid-toolbar", role: "toolbar", "aria-label": t("Records") },
     filterSelect,
     searchInput,
+    replacePanel.toggle,
+    addPanel.toggle,
     deleteButton,
     undoButton,
     exportButton,
+    exportXlsxButton,
     countText,
   );
 
   const body = h("div", { class: "iok-grid-body", role: "rowgroup" });
   const grid = h(
     "div",
-    { class: "iok-grid", role: "grid", "aria-label": "Records", "aria-colcount": fields.length + 2 },
-    createHeaderRow(fields),
+    { class: "iok-grid", role: "grid", "aria-label": t("Records"), "aria-colcount": fields.length + 2 },
+    createHeaderRow(fields, t),
     body,
   );
   grid.style.setProperty("--iok-grid-columns", `2.25rem 4.5rem repeat(${fields.length}, minmax(9rem, 1fr))`);
   const scroller = h("div", { class: "iok-grid-scroll", "data-testid": "review-grid" }, grid);
-  const element = h("div", { class: "iok-review-grid" }, toolbar, scroller);
+  const element = h("div", { class: "iok-review-grid" }, toolbar, replacePanel.element, addPanel.element, scroller);
 
   function currentQuery(): GridQuery {
     const value = filterSelect.value;
@@ -174,6 +189,7 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
     total = reply.total;
     loaded = new Map(reply.rows.map((row, offset) => [reply.start + offset, row]));
     renderRows();
+    revealAddedRow();
   };
   model.on("msg:custom", onMessage);
 
@@ -189,14 +205,14 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
     const rows = [...loaded.entries()].map(([position, row]) => createRow(position, row));
     body.replaceChildren(...rows);
     setTabStop();
-    setText(countText, total === 1 ? "1 matching record" : `${total.toLocaleString("en-US")} matching records`);
+    setText(countText, total === 1 ? t("1 matching record") : t("{count} matching records", { count: formatCount(total, locale) }));
     if (focusedCell?.row !== undefined && focusedCell.field !== undefined) {
       findCell(focusedCell.row, focusedCell.field)?.focus({ preventScroll: true });
     }
   }
 
   function createRow(position: number, record: GridRow): HTMLElement {
-    const checkbox = h("input", { type: "checkbox", "aria-label": `Select row ${record.row + 1}` });
+    const checkbox = h("input", { type: "checkbox", "aria-label": t("Select row {row}", { row: record.row + 1 }) });
     checkbox.checked = selected.has(record.row);
     checkbox.addEventListener("change", () => {
       if (checkbox.checked) {
@@ -225,7 +241,8 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
 
   function createCell(record: GridRow, field: Field): HTMLElement {
     const value = record.values[field.key] ?? "";
-    const error = record.errors[field.key];
+    const rawError = record.errors[field.key];
+    const error = rawError === undefined ? undefined : translateMessages(rawError, t);
     const cell = h(
       "div",
       {
@@ -234,7 +251,7 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
         tabindex: -1,
         title: error,
         "aria-invalid": error === undefined ? undefined : "true",
-        "aria-label": error === undefined ? undefined : `${value || "(empty)"}. Error: ${error}`,
+        "aria-label": error === undefined ? undefined : t("{value}. Error: {error}", { value: value || t("(empty)"), error }),
         "data-testid": `grid-cell-${record.row}-${field.key}`,
         "data-row": record.row,
         "data-field": field.key,
@@ -269,9 +286,11 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
       return;
     }
     const label = fields.find((candidate) => candidate.key === field)?.label ?? field;
-    const input = h("input", { type: "text", class: "iok-grid-editor", "aria-label": `${label}, row ${row + 1}` });
+    const input = h("input", { type: "text", class: "iok-grid-editor", "aria-label": t("{field}, row {row}", { field: label, row: row + 1 }) });
     input.value = value;
-    const current: Editor = { cell, input, row, field, original: value, closed: false };
+    const provider = fields.find((candidate) => candidate.key === field)?.provider === true;
+    const options = provider ? attachProviderOptions(model, input, field, (message) => session.setNotice(message)) : null;
+    const current: Editor = { cell, input, options, row, field, original: value, closed: false };
     editor = current;
     input.addEventListener("keydown", (event) => {
       if (event.key === "Enter") {
@@ -283,7 +302,7 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
       }
     });
     input.addEventListener("blur", () => closeEditor(current, true));
-    cell.replaceChildren(input);
+    cell.replaceChildren(input, ...(options === null ? [] : [options.element]));
     input.focus();
     input.select();
   }
@@ -294,14 +313,18 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
       return;
     }
     current.closed = true;
+    current.options?.detach();
     editor = null;
     const value = current.input.value;
     const changed = commit && value !== current.original;
+    // Removing the input moves focus to the page, so note it first. After a blur,
+    // focus is elsewhere already and stays there.
+    const hadFocus = current.input === document.activeElement;
     current.cell.replaceChildren(changed ? value : current.original);
     if (changed) {
       model.send({ type: "edit_cell", row: current.row, field: current.field, value });
     }
-    if (current.cell.isConnected && current.input === document.activeElement) {
+    if (current.cell.isConnected && hadFocus) {
       current.cell.focus({ preventScroll: true });
     }
     if (renderDeferred) {
@@ -350,10 +373,18 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
       filters = [...filters, { ...chosen, label, count: 0 }];
     }
     const options = [
-      h("option", { value: ALL_RECORDS }, "All records"),
-      h("option", { value: ONLY_ERRORS }, "Only rows with errors"),
+      h("option", { value: ALL_RECORDS }, t("All records")),
+      h("option", { value: ONLY_ERRORS }, t("Only rows with errors")),
       ...filters.map((filter, index) =>
-        h("option", { value: `f${index}` }, `${filter.label}: ${filter.message} (${filter.count.toLocaleString("en-US")})`),
+        h(
+          "option",
+          { value: `f${index}` },
+          t("{field}: {message} ({count})", {
+            field: filter.label,
+            message: t(filter.message),
+            count: formatCount(filter.count, locale),
+          }),
+        ),
       ),
     ];
     filterSelect.replaceChildren(...options);
@@ -368,9 +399,44 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
   function updateToolbar(): void {
     const blocked = context.actionsBlocked();
     deleteButton.disabled = blocked || selected.size === 0;
-    setText(deleteButton, selected.size > 0 ? `Delete selected (${selected.size})` : "Delete selected");
+    setText(
+      deleteButton,
+      selected.size > 0 ? t("Delete selected ({count})", { count: formatCount(selected.size, locale) }) : t("Delete selected"),
+    );
     undoButton.disabled = blocked || version === 0;
     exportButton.disabled = blocked || session.pendingDownloads.size > 0;
+    exportXlsxButton.disabled = exportButton.disabled;
+    replacePanel.update(blocked);
+    addPanel.update(blocked);
+  }
+
+  /** Shows every record, so that the record added as `row`, the last one, comes into view. */
+  function showAddedRow(row: number): void {
+    revealRow = row;
+    filterSelect.value = ALL_RECORDS;
+    searchInput.value = "";
+    stale = true;
+    requestRows();
+  }
+
+  function revealAddedRow(): void {
+    if (revealRow === null) {
+      return;
+    }
+    const row = revealRow;
+    const position = [...loaded.entries()].find(([, record]) => record.row === row)?.[0];
+    if (position === undefined) {
+      if (scroller.scrollTop + scroller.clientHeight < total * ROW_HEIGHT) {
+        scroller.scrollTop = total * ROW_HEIGHT;
+        requestRows();
+      } else {
+        revealRow = null;
+      }
+      return;
+    }
+    revealRow = null;
+    const cell = findCell(String(row), fields[0]?.key ?? "");
+    cell?.scrollIntoView({ block: "nearest" });
   }
 
   filterSelect.addEventListener("change", refetchFromTop);
@@ -406,6 +472,9 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
     },
     dispose() {
       model.off("msg:custom", onMessage);
+      replacePanel.dispose();
+      addPanel.dispose();
+      editor?.options?.detach();
       clearTimeout(searchTimer);
       cancelAnimationFrame(scrollFrame);
     },
@@ -418,7 +487,15 @@ function createToolButton(text: string, testId: string, onClick: () => void): HT
   return button;
 }
 
-function createHeaderRow(fields: Field[]): HTMLElement {
+/** Translates each message of a cell whose messages the kernel joined with "; ". */
+export function translateMessages(messages: string, t: Translate): string {
+  return messages
+    .split("; ")
+    .map((message) => t(message))
+    .join("; ");
+}
+
+function createHeaderRow(fields: Field[], t: Translate): HTMLElement {
   const header = (text: string, hiddenText = ""): HTMLElement =>
     h(
       "div",
@@ -428,8 +505,8 @@ function createHeaderRow(fields: Field[]): HTMLElement {
   return h(
     "div",
     { class: "iok-grid-row iok-grid-head", role: "row", "aria-rowindex": 1 },
-    header("", "Select"),
-    header("Row"),
+    header("", t("Select")),
+    header(t("Row")),
     ...fields.map((field) => header(field.label)),
   );
 }

@@ -4,6 +4,7 @@
 // upload, so the kernel is not left waiting for chunks. Kernel messages reach
 // every view, so each upload and download request carries a random id, and a
 // view handles only the kernel messages that carry its own ids.
+import { createTranslate, type Translate } from "./i18n";
 import { CHUNK_SIZE, type Model, type ReadSettings } from "./model";
 
 /** Seconds without an upload_ack before the upload is shown as waiting. */
@@ -66,6 +67,8 @@ export class Session {
    * the current file.
    */
   readSettings: ReadSettings | null = null;
+  /** Translates the notices. The view replaces it when the widget's locale or translations change. */
+  t: Translate = createTranslate("en", {});
 
   private readonly listeners = new Set<() => void>();
   private file: File | null = null;
@@ -197,7 +200,9 @@ export class Session {
       // The kernel has already dropped the upload, so no upload_cancel is sent.
       const reason = String(messageField(message, "message") ?? "");
       this.finishUpload();
-      this.notice = `Upload failed: ${reason || "the kernel rejected the file."}`;
+      this.notice = reason
+        ? this.t("Upload failed: {reason}", { reason })
+        : this.t("Upload failed: the kernel rejected the file.");
       this.notify();
     }
   };
@@ -225,7 +230,10 @@ export class Session {
     const size = this.file.size;
     if (!Number.isInteger(received) || received < 0 || received > size) {
       this.failUpload(
-        `Upload failed: the kernel reported ${String(rawReceived)} bytes stored for a ${size}-byte file. Choose the file again.`,
+        this.t("Upload failed: the kernel reported {received} bytes stored for a {size}-byte file. Choose the file again.", {
+          received: String(rawReceived),
+          size,
+        }),
       );
       return;
     }
@@ -249,7 +257,10 @@ export class Session {
     } catch (error) {
       if (generation === this.generation) {
         this.failUpload(
-          `Upload failed: could not read ${file.name} (${describeError(error)}). Choose the file again.`,
+          this.t("Upload failed: could not read {name} ({reason}). Choose the file again.", {
+            name: file.name,
+            reason: describeError(error),
+          }),
         );
       }
       return;
@@ -312,7 +323,7 @@ export class Session {
     }
     const buffer = buffers[0];
     if (buffer === undefined) {
-      this.notice = "Download failed: the kernel sent no file data. Try again.";
+      this.notice = this.t("Download failed: the kernel sent no file data. Try again.");
     } else {
       const filename = String(messageField(message, "filename") ?? "") || "rejected-records.csv";
       const mime = String(messageField(message, "mime") ?? "") || "application/octet-stream";

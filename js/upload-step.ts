@@ -1,13 +1,15 @@
 // Upload step: drop zone, file picker, header checkbox and upload progress.
-import { createProgressBar, formatBytes, h, percent, setText, uniqueId } from "./dom";
-import { readText } from "./model";
+import { createProgressBar, formatBytes, formatCount, formatPercent, h, percent, setText, uniqueId } from "./dom";
+import type { Translate } from "./i18n";
+import { readText, toText } from "./model";
 import { createButton, createPanelShell, type StepContext, type StepPanel } from "./panel";
+import type { UploadStatus } from "./session";
 
 const ACCEPTED_TYPES = ".csv,.tsv,.txt,.xlsx,.xlsm,.xls,.ods";
 
 export function renderUpload(context: StepContext): StepPanel {
-  const { model, session } = context;
-  const { element, heading } = createPanelShell("upload", "Upload a file");
+  const { model, session, t, locale } = context;
+  const { element, heading } = createPanelShell("upload", t("Upload a file"));
 
   const hintId = uniqueId("drop-hint");
   const input = h("input", {
@@ -15,34 +17,40 @@ export function renderUpload(context: StepContext): StepPanel {
     accept: ACCEPTED_TYPES,
     class: "iok-visually-hidden",
     "data-testid": "file-input",
-    "aria-label": "Spreadsheet file",
+    "aria-label": t("Spreadsheet file"),
     // The drop zone is the keyboard control for this input, so keep the input out of the tab order.
     tabindex: -1,
   });
   const dropZone = h(
     "div",
     { class: "iok-dropzone", role: "button", tabindex: 0, "aria-describedby": hintId },
-    h("span", { class: "iok-dropzone-title" }, "Drop a file here or click to choose one"),
-    h("span", { class: "iok-dropzone-hint", id: hintId }, "CSV, TSV, TXT, XLSX, XLSM, XLS or ODS"),
+    h("span", { class: "iok-dropzone-title" }, t("Drop a file here or click to choose one")),
+    h("span", { class: "iok-dropzone-hint", id: hintId }, t("CSV, TSV, TXT, XLSX, XLSM, XLS or ODS")),
   );
 
   const headerBox = h("input", { type: "checkbox", "data-testid": "with-header" });
-  const headerLabel = h("label", { class: "iok-checkbox" }, headerBox, "First line contains field names");
+  const headerLabel = h("label", { class: "iok-checkbox" }, headerBox, t("First line contains field names"));
 
   const currentFile = h("p", { class: "iok-muted" });
 
-  const bar = createProgressBar("Upload progress", "upload-progress");
+  const bar = createProgressBar(t("Upload progress"), "upload-progress");
   const statusText = h("div", { class: "iok-progress-text", "aria-live": "polite" });
-  const cancelButton = createButton("Cancel upload", "cancel-upload", () => session.cancelUpload());
+  const cancelButton = createButton(t("Cancel upload"), "cancel-upload", () => session.cancelUpload());
   const status = h("div", { class: "iok-upload-status" }, bar.element, statusText, cancelButton);
 
   // The kernel can be busy with an upload that this view did not start: one from
   // another view of the widget, or one left running by a page that was reloaded.
   const otherUploadText = h("span");
-  const otherUploadButton = createButton("Cancel it", "cancel-other-upload", () => session.resetKernel());
+  const otherUploadButton = createButton(t("Cancel it"), "cancel-other-upload", () => session.resetKernel());
   const otherUpload = h("p", { class: "iok-muted" }, otherUploadText, " ", otherUploadButton);
 
-  element.append(dropZone, input, headerLabel, currentFile, status, otherUpload);
+  const sampleButton = createButton(t("Download a sample file"), "download-sample", () =>
+    session.requestDownload({ type: "download_sample" }, "upload"),
+  );
+  const sampleName = h("span", { class: "iok-muted" });
+  const sample = h("p", { class: "iok-sample-file" }, sampleButton, " ", sampleName);
+
+  element.append(dropZone, input, headerLabel, sample, currentFile, status, otherUpload);
 
   const isLocked = (): boolean => session.upload.phase !== "idle" || context.actionsBlocked();
 
@@ -51,7 +59,7 @@ export function renderUpload(context: StepContext): StepPanel {
       return;
     }
     if (files.length > 1) {
-      session.setNotice(`Drop one file at a time. You dropped ${files.length} files.`);
+      session.setNotice(t("Drop one file at a time. You dropped {count} files.", { count: formatCount(files.length, locale) }));
       return;
     }
     session.startUpload(files[0]);
@@ -71,12 +79,16 @@ export function renderUpload(context: StepContext): StepPanel {
       input.click();
     }
   });
+  // Like a native button, the drop zone acts on key release. In Chromium 156 inside
+  // JupyterLab, a file input clicked on Enter's keydown opened no file chooser.
   dropZone.addEventListener("keydown", (event) => {
-    if (event.key !== "Enter" && event.key !== " ") {
-      return;
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
     }
-    event.preventDefault();
-    if (!isLocked()) {
+  });
+  dropZone.addEventListener("keyup", (event) => {
+    if ((event.key === "Enter" || event.key === " ") && !isLocked()) {
+      event.preventDefault();
       input.click();
     }
   });
@@ -90,34 +102,45 @@ export function renderUpload(context: StepContext): StepPanel {
     dropZone.setAttribute("aria-disabled", String(locked));
     dropZone.classList.toggle("iok-disabled", locked);
 
+    const sampleFile = toText(model.get("sample_file"));
+    sample.hidden = sampleFile === "";
+    setText(sampleName, sampleFile);
+    sampleButton.disabled = session.pendingDownloads.size > 0;
+
     const filename = readText(model, "filename");
     currentFile.hidden = filename === "" || session.upload.phase !== "idle";
-    setText(currentFile, `Current file: ${filename}. Choose another file to replace it.`);
+    setText(currentFile, t("Current file: {filename}. Choose another file to replace it.", { filename }));
 
     const upload = session.upload;
     status.hidden = upload.phase === "idle";
     cancelButton.hidden = upload.phase !== "uploading";
-    bar.set(upload.acked, upload.size, `${percent(upload.acked, upload.size)}%`);
-    setText(statusText, describeUpload(upload.phase, upload.name, upload.acked, upload.size, upload.stalled));
+    bar.set(upload.acked, upload.size, formatPercent(percent(upload.acked, upload.size), locale));
+    setText(statusText, describeUpload(upload, t, locale));
 
     const busy = readText(model, "busy");
     otherUpload.hidden = upload.phase !== "idle" || busy === "";
-    setText(otherUploadText, `The kernel is busy (${busy}). Wait for it, or cancel to upload a file here.`);
+    setText(otherUploadText, t("The kernel is busy ({task}). Wait for it, or cancel to upload a file here.", { task: t(busy) }));
   };
 
   update();
   return { element, heading, update };
 }
 
-function describeUpload(phase: string, name: string, acked: number, size: number, stalled: boolean): string {
-  if (phase === "processing") {
-    return `Uploaded ${name} (${formatBytes(size)}). Reading the file…`;
+function describeUpload(upload: UploadStatus, t: Translate, locale: string): string {
+  const { name, acked, size } = upload;
+  if (upload.phase === "processing") {
+    return t("Uploaded {name} ({size}). Reading the file…", { name, size: formatBytes(size, t, locale) });
   }
-  const amount = `${percent(acked, size)}% (${formatBytes(acked)} of ${formatBytes(size)})`;
-  if (stalled) {
-    return `Uploading ${name}: ${amount}. Waiting for the kernel, which may be running another cell…`;
+  const values = {
+    name,
+    percent: formatPercent(percent(acked, size), locale),
+    received: formatBytes(acked, t, locale),
+    size: formatBytes(size, t, locale),
+  };
+  if (upload.stalled) {
+    return t("Uploading {name}: {percent} ({received} of {size}). Waiting for the kernel, which may be running another cell…", values);
   }
-  return `Uploading ${name}: ${amount}`;
+  return t("Uploading {name}: {percent} ({received} of {size})", values);
 }
 
 /** Adds drag-and-drop handling with an `iok-dragover` class while a drag is over the zone. */

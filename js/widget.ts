@@ -7,9 +7,23 @@ import type { RenderProps } from "@anywidget/types";
 
 import { renderDone } from "./done-step";
 import { h, setText } from "./dom";
+import { createTranslate, normalizeLocale } from "./i18n";
 import { renderImport } from "./import-step";
+import { guardLeaving } from "./leave-guard";
 import { renderMapping } from "./mapping-step";
-import { type Model, readStep, readText, STEP_LABELS, STEPS, type Step, TRAIT_NAMES, type Traits } from "./model";
+import {
+  type Model,
+  readStep,
+  readSubtitle,
+  readText,
+  toText,
+  readTranslations,
+  STEPS,
+  type Step,
+  stepLabels,
+  TRAIT_NAMES,
+  type Traits,
+} from "./model";
 import type { StepContext, StepPanel } from "./panel";
 import { renderReview } from "./review-step";
 import { Session } from "./session";
@@ -20,6 +34,9 @@ import { renderUpload } from "./upload-step";
  * so a kernel that ignores a message cannot leave the widget stuck.
  */
 const ACTION_TIMEOUT_MS = 5000;
+
+/** Default of the title trait, equal to the default of ImportWidget's `title` argument. */
+const DEFAULT_TITLE = "Import records";
 
 const PANEL_RENDERERS: Record<Step, (context: StepContext) => StepPanel> = {
   upload: renderUpload,
@@ -44,9 +61,12 @@ function render({ model, el }: RenderProps<Traits>): () => void {
     clearTimeout(actionTimer);
   };
 
+  const locale = normalizeLocale(readText(model, "locale"));
   const context: StepContext = {
     model,
     session,
+    t: createTranslate(locale, readTranslations(model)),
+    locale,
     sendAction(content) {
       awaitingAnswer = true;
       clearTimeout(actionTimer);
@@ -59,14 +79,19 @@ function render({ model, el }: RenderProps<Traits>): () => void {
     },
     actionsBlocked: () => awaitingAnswer || readText(model, "busy") !== "",
   };
+  session.t = context.t;
 
-  const header = createHeader(model, session);
+  const header = createHeader(model, session, context);
   const panelSlot = h("div", { class: "iok-body" });
   // Lumino skips shortcut matching for key events from inside an element with this
   // attribute, so notebook shortcuts do not act on keys meant for the widget.
-  const root = h("div", { class: "importok", "data-lm-suppress-shortcuts": "true" }, header.element, panelSlot);
+  // CSS from the css trait (the style= option). A style element applies to the whole page, so its
+  // rules should start with .importok to reach only the widget.
+  const userStyle = h("style", { "data-testid": "user-style" });
+  const root = h("div", { class: "importok", "data-lm-suppress-shortcuts": "true" }, userStyle, header.element, panelSlot);
   el.replaceChildren(root);
   root.addEventListener("keydown", stopKeydownPropagation);
+  const removeLeaveGuard = guardLeaving(model, session);
 
   let panel: StepPanel | null = null;
 
@@ -82,6 +107,7 @@ function render({ model, el }: RenderProps<Traits>): () => void {
   }
 
   function refresh(): void {
+    setText(userStyle, toText(model.get("css")));
     header.update();
     panel?.update();
   }
@@ -98,6 +124,12 @@ function render({ model, el }: RenderProps<Traits>): () => void {
           // The upload step leads on only through a new upload, so the old file's read settings no longer apply.
           session.readSettings = null;
         }
+        rebuildPanel();
+      }
+      if (name === "locale" || name === "translations") {
+        context.locale = normalizeLocale(readText(model, "locale"));
+        context.t = createTranslate(context.locale, readTranslations(model));
+        session.t = context.t;
         rebuildPanel();
       }
       refresh();
@@ -120,6 +152,7 @@ function render({ model, el }: RenderProps<Traits>): () => void {
     session.dispose();
     stopAwaiting();
     header.destroy();
+    removeLeaveGuard();
     root.removeEventListener("keydown", stopKeydownPropagation);
     root.remove();
   };
@@ -134,21 +167,18 @@ function stopKeydownPropagation(event: KeyboardEvent): void {
   event.stopPropagation();
 }
 
-function createHeader(model: Model, session: Session): Header & { destroy(): void } {
+/** Creates the title, stepper, error banner and busy line. Their text follows `context.t` on every update. */
+function createHeader(model: Model, session: Session, context: StepContext): Header & { destroy(): void } {
   const title = h("h2", { class: "iok-title" });
 
-  const stepItems = STEPS.map((step, index) =>
-    h(
-      "li",
-      { class: "iok-step" },
-      h("span", { class: "iok-step-number", "aria-hidden": "true" }, String(index + 1)),
-      h("span", { class: "iok-step-label" }, STEP_LABELS[step]),
-    ),
+  const stepLabelElements = STEPS.map(() => h("span", { class: "iok-step-label" }));
+  const stepItems = stepLabelElements.map((label, index) =>
+    h("li", { class: "iok-step" }, h("span", { class: "iok-step-number", "aria-hidden": "true" }, String(index + 1)), label),
   );
-  const stepper = h("ol", { class: "iok-stepper", "aria-label": "Import steps" }, ...stepItems);
+  const stepper = h("ol", { class: "iok-stepper" }, ...stepItems);
 
   const bannerText = h("div", { class: "iok-error-text" });
-  const dismissButton = h("button", { type: "button", class: "iok-dismiss", "aria-label": "Dismiss error" }, "×");
+  const dismissButton = h("button", { type: "button", class: "iok-dismiss" }, "×");
   const banner = h("div", { class: "iok-error", role: "alert", "data-testid": "error-banner" }, bannerText, dismissButton);
 
   const busyText = h("span");
@@ -166,13 +196,23 @@ function createHeader(model: Model, session: Session): Header & { destroy(): voi
     update();
   });
 
-  const element = h("header", { class: "iok-header" }, title, stepper, banner, busy);
+  const subtitle = h("p", { class: "iok-subtitle", "data-testid": "subtitle" });
+  const element = h("header", { class: "iok-header" }, title, stepper, subtitle, banner, busy);
 
   function update(): void {
+    const { t } = context;
     const titleText = readText(model, "title");
     title.hidden = titleText === "";
-    setText(title, titleText);
+    // The kernel's default title is English, so it is translated. A title that the user set is shown as it is.
+    setText(title, titleText === DEFAULT_TITLE ? t("Import records") : titleText);
+    const subtitleText = readSubtitle(model, readStep(model));
+    subtitle.hidden = subtitleText === "";
+    setText(subtitle, subtitleText);
 
+    stepper.setAttribute("aria-label", t("Import steps"));
+    dismissButton.setAttribute("aria-label", t("Dismiss error"));
+    const labels = stepLabels(t);
+    STEPS.forEach((step, index) => setText(stepLabelElements[index], labels[step]));
     const current = STEPS.indexOf(readStep(model));
     stepItems.forEach((item, index) => {
       item.classList.toggle("iok-step-current", index === current);
@@ -185,13 +225,16 @@ function createHeader(model: Model, session: Session): Header & { destroy(): voi
     });
 
     const kernelError = readText(model, "error");
-    const messages = [kernelError === dismissedError ? "" : kernelError, session.notice].filter(
+    // Kernel errors are long and specific, so only an exact entry of the translations trait replaces one.
+    const overrides = readTranslations(model);
+    const shownError = Object.prototype.hasOwnProperty.call(overrides, kernelError) ? overrides[kernelError] : kernelError;
+    const messages = [kernelError === dismissedError ? "" : shownError, session.notice].filter(
       (message, index, all) => message !== "" && all.indexOf(message) === index,
     );
     banner.hidden = messages.length === 0;
     bannerText.replaceChildren(...messages.map((message) => h("p", {}, message)));
 
-    const busyMessage = readText(model, "busy");
+    const busyMessage = t(readText(model, "busy"));
     busy.hidden = busyMessage === "";
     setText(busyText, busyMessage === "" || /(…|\.)$/.test(busyMessage) ? busyMessage : `${busyMessage}…`);
   }

@@ -45,7 +45,7 @@ def test_display_options_are_synced() -> None:
         "upload": "Drop the CRM export",
         "review": "Fix the red cells",
     }
-    assert widget.style == ".importok { --iok-accent: rebeccapurple; }"
+    assert widget.css == ".importok { --iok-accent: rebeccapurple; }"
     assert widget.sample_file == ""
 
 
@@ -73,7 +73,7 @@ def test_display_options_survive_a_config() -> None:
     widget = widget_with(subtitles={"mapping": "Match the columns"}, style="p {}")
     again = ImportWidget.from_config(widget.to_config(), on_record_ready=ignore)
     assert again.subtitles == {"mapping": "Match the columns"}
-    assert again.style == "p {}"
+    assert again.css == "p {}"
 
 
 async def test_sample_file_from_labels() -> None:

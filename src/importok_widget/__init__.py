@@ -11,8 +11,8 @@ from ._exceptions import (
     ImportOkError,
     ImportStateError,
     InvalidRecordsError,
-    RuleError,
     MappingError,
+    RuleError,
     SchemaError,
     UnsupportedFileError,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import pathlib
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import FileReadError, ImportOkError, ImportStateError
@@ -130,12 +130,26 @@ class BrowserSession:
         def _show_table(self, table: Table, mapping: dict[str, str | None]) -> None: ...
         def _show_review(self, prepared: Prepared) -> None: ...
         def grid_rows(
-            self, start: int, stop: int, **filters: Any
+            self,
+            start: int,
+            stop: int,
+            *,
+            only_errors: bool = False,
+            message_filter: Mapping[str, Any] | None = None,
+            search: str = "",
         ) -> dict[str, Any]: ...
         def edit_cell(self, row: int, field: str, value: Any) -> None: ...
         def delete_rows(self, rows: Sequence[int]) -> int: ...
         def add_record(self, values: dict[str, Any] | None = None) -> int: ...
-        def find_replace(self, find: str, replace: str, **options: Any) -> int: ...
+        def find_replace(
+            self,
+            find: str,
+            replace: str,
+            *,
+            field: str | None = None,
+            match_case: bool = False,
+            whole_cell: bool = False,
+        ) -> int: ...
         def undo(self) -> bool: ...
         def field_provider(self, key: str) -> Provider | None: ...
         def export_records(self, format: str = "csv") -> bytes: ...
@@ -419,7 +433,10 @@ class BrowserSession:
         self.send({"type": "grid_rows", "request": content.get("request"), **rows})
 
     def _on_edit_cell(self, content: dict[str, Any], buffers: list[Any]) -> None:
-        self.edit_cell(content.get("row"), content.get("field"), content.get("value"))
+        # The values are checked by edit_cell, which raises ReviewEditError.
+        row: Any = content.get("row")
+        field: Any = content.get("field")
+        self.edit_cell(row, field, content.get("value"))
 
     def _on_delete_rows(self, content: dict[str, Any], buffers: list[Any]) -> None:
         self.delete_rows(content.get("rows") or [])
@@ -462,9 +479,11 @@ class BrowserSession:
         self._spawn(answer)
 
     def _on_find_replace(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        find: Any = content.get("find")
+        replace: Any = content.get("replace")
         count = self.find_replace(
-            content.get("find"),
-            content.get("replace"),
+            find,
+            replace,
             field=content.get("field") or None,
             match_case=bool(content.get("match_case")),
             whole_cell=bool(content.get("whole_cell")),

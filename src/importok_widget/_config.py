@@ -21,6 +21,8 @@ OPTION_NAMES = (
     "throttle",
     "timeout",
     "title",
+    "locale",
+    "translations",
     "subtitles",
     "style",
     "pass_through",

@@ -33,8 +33,13 @@ The widget's state lives in synced traits, which the kernel owns except where no
     error        message to show, or ""
     busy         what the kernel is doing ("Reading file"), or ""
     subtitles    {step: text} shown under the heading of those steps
-    style        CSS that the browser adds to the widget
+    css          CSS that the browser adds to the page (the style= option)
     sample_file  name of the sample file that the upload step offers, or ""
+    locale       language of the UI text: "en", "de", "fr", "es", "it" or "el". The
+                 browser also translates the busy values and the validation
+                 messages, which the kernel keeps in English
+    translations {English text: replacement}, entries that win over the catalog of
+                 the locale. An exact entry also replaces a kernel error
 
 Custom messages from the browser, as ``{"type": ..., ...}``:
 

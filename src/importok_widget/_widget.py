@@ -23,6 +23,7 @@ from ._display import check_style, check_subtitles
 from ._display import sample_file as load_sample_file
 from ._exceptions import ImportStateError, InvalidRecordsError, SchemaError
 from ._import_schema import FieldProcessor, ImportSchema
+from ._locale import check_locale, check_translations
 from ._mapping import Mapper, check_mapping
 from ._options import check_callbacks, check_delivery_limits
 from ._pipeline import (
@@ -87,8 +88,12 @@ class ImportWidget(ReviewSession, BrowserSession, anywidget.AnyWidget):
     invalid_records = traitlets.Unicode("skip").tag(sync=True)
     busy = traitlets.Unicode("").tag(sync=True)
     subtitles = traitlets.Dict().tag(sync=True)
-    style = traitlets.Unicode("").tag(sync=True)
+    # Named css, not style: ipywidgets' front end reads a style trait as a widget
+    # model and fails on text.
+    css = traitlets.Unicode("").tag(sync=True)
     sample_file = traitlets.Unicode("").tag(sync=True)
+    locale = traitlets.Unicode("en").tag(sync=True)
+    translations: traitlets.Dict[str, str] = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -105,6 +110,8 @@ class ImportWidget(ReviewSession, BrowserSession, anywidget.AnyWidget):
         batch_size: int | None = None,
         retry_backoff: float = 0.5,
         title: str = "Import records",
+        locale: str = "en",
+        translations: Mapping[str, str] | None = None,
         subtitles: Mapping[str, str] | None = None,
         style: str = "",
         sample_file: str | os.PathLike[str] | bool | None = None,
@@ -151,13 +158,17 @@ class ImportWidget(ReviewSession, BrowserSession, anywidget.AnyWidget):
             raise SchemaError(f"meta must be a dict, not {type(meta).__name__}")
 
         checked_subtitles = check_subtitles(subtitles)
+        language = check_locale(locale)
+        checked_translations = check_translations(translations)
         sample = load_sample_file(sample_file)
 
         super().__init__(
             fields=[spec.to_json() for spec in schema],
             title=title,
+            locale=language,
+            translations=checked_translations,
             subtitles=checked_subtitles,
-            style=check_style(style),
+            css=check_style(style),
             sample_file=sample.name if sample is not None else "",
             **kwargs,
         )
@@ -207,6 +218,14 @@ class ImportWidget(ReviewSession, BrowserSession, anywidget.AnyWidget):
         self._on_step_exit = on_step_exit
         self.observe(self._notify_step_hooks, names="step")
         self.on_msg(self._on_custom_msg)
+
+    @traitlets.validate("locale")
+    def _validate_locale(self, proposal: traitlets.Bunch) -> str:
+        return check_locale(proposal["value"])
+
+    @traitlets.validate("translations")
+    def _validate_translations(self, proposal: traitlets.Bunch) -> dict[str, str]:
+        return check_translations(proposal["value"])
 
     # Public API
 
@@ -260,7 +279,12 @@ class ImportWidget(ReviewSession, BrowserSession, anywidget.AnyWidget):
         `ImportWidget.from_config`. Callbacks, `meta` and functions are not stored.
         """
         mapping = dict(self.mapping) or dict(self._setup.column_mapping)
-        options = dict(self._config_options, with_header=self.with_header)
+        options = dict(
+            self._config_options,
+            with_header=self.with_header,
+            locale=self.locale,
+            translations=dict(self.translations),
+        )
         config = build_config(self._setup, mapping, options)
         if path is not None:
             save_config(config, path)

@@ -148,7 +148,7 @@ class PageLog:
 
     def add_error(self, error: Error) -> None:
         self.errors.append(str(error))
-        self.console.append(f"[uncaught exception] {error}")
+        self.console.append(f"[uncaught exception] {error.stack or error}")
 
 
 def find_free_port() -> int:
