@@ -215,6 +215,8 @@ async def test_length_messages() -> None:
     assert await messages(["abcd"], "length:,3") == [
         "Must be at most 3 characters long"
     ]
+    assert await messages(["ab"], "length:1,1") == ["Must be exactly 1 character long"]
+    assert await messages(["ab"], "length:,1") == ["Must be at most 1 character long"]
 
 
 async def test_date_validator_formats() -> None:

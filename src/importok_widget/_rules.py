@@ -326,11 +326,15 @@ def _length_argument(rule: Rule, position: int) -> int | None:
 def _length_message(low: int | None, high: int | None) -> str:
     if low is not None and high is not None:
         if low == high:
-            return f"Must be exactly {low} characters long"
+            return f"Must be exactly {_characters(low)} long"
         return f"Must be between {low} and {high} characters long"
     if low is not None:
-        return f"Must be at least {low} characters long"
-    return f"Must be at most {high} characters long"
+        return f"Must be at least {_characters(low)} long"
+    return f"Must be at most {_characters(high)} long"
+
+
+def _characters(count: int | None) -> str:
+    return "1 character" if count == 1 else f"{count} characters"
 
 
 def _build_length(rule: Rule, setting: Setting) -> Check:
