@@ -172,7 +172,12 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
     model.send({ ...content, request: latestRequest });
   }
 
+  /** Shows the records of a new filter or search from the top. */
   function refetchFromTop(): void {
+    // Rows selected under the old filter may be hidden now, and Delete selected
+    // must not remove records the user cannot see.
+    selected.clear();
+    updateToolbar();
     stale = true;
     scroller.scrollTop = 0;
     requestRows();

@@ -201,7 +201,7 @@ def write_user_settings(settings_dir: pathlib.Path, comms_over_subshells: str) -
 
 def write_notebook(path: pathlib.Path, code_cells: Sequence[str]) -> None:
     """Write a notebook of `code_cells` for the `python3` kernel."""
-    cells = [
+    cells: list[dict[str, object]] = [
         {
             "cell_type": "code",
             "execution_count": None,
