@@ -9,7 +9,12 @@ import { attachProviderOptions, type OptionsList } from "./provider-options";
 import { createAddPanel, createReplacePanel } from "./review-tools";
 import { randomId } from "./session";
 
-/** Height of one row in pixels. widget.css sets the same value as --iok-grid-row-height. */
+/**
+ * Height of one row in pixels. widget.css sets the same value as --iok-grid-row-height.
+ * NOTE: the scroll area is ROW_HEIGHT per record, and Chromium 156 caps an element's
+ * height at 33,554,428 px, so beyond about 1,118,000 matching records the last ones
+ * cannot be scrolled to. A filter or search reaches them.
+ */
 const ROW_HEIGHT = 30;
 
 /** Rows requested above and below the visible ones, so short scrolls need no new request. */

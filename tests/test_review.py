@@ -121,6 +121,34 @@ async def test_grid_rows_filters(tmp_path) -> None:
     assert rows_of(combined) == [2]
 
 
+async def test_grid_rows_follow_changes(tmp_path) -> None:
+    widget, browser = await reviewed(tmp_path)
+    by_message = {"field": "email", "message": "Must be a valid email address"}
+    assert rows_of(fetch(browser, message_filter=by_message)) == [1]
+    assert rows_of(fetch(browser, search="example.org")) == [0, 2, 3]
+
+    widget.edit_cell(1, "email", "bob@example.org")
+    # The records change at once, and the messages when the check has finished.
+    assert rows_of(fetch(browser, search="example.org")) == [0, 1, 2, 3]
+    assert rows_of(fetch(browser, message_filter=by_message)) == [1]
+    await widget.wait_review()
+    assert rows_of(fetch(browser, message_filter=by_message)) == []
+
+    widget.undo()
+    await widget.wait_review()
+    assert rows_of(fetch(browser, search="example.org")) == [0, 2, 3]
+    assert rows_of(fetch(browser, message_filter=by_message)) == [1]
+
+
+async def test_grid_rows_rejects_partial_message_filter(tmp_path) -> None:
+    widget, browser = await reviewed(tmp_path)
+    browser.send(
+        {"type": "grid_rows", "request": "g", "message_filter": {"field": "email"}}
+    )
+    assert "message_filter must be {field, message}" in widget.error
+    assert [content["type"] for content, _ in browser.replies].count("grid_rows") == 0
+
+
 async def test_review_lists_filters(tmp_path) -> None:
     widget, browser = await reviewed(tmp_path)
     widget.edit_cell(3, "name", "")

@@ -14,11 +14,13 @@ import io
 import logging
 import pathlib
 import re
+import weakref
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 
@@ -301,6 +303,13 @@ class ReviewTable:
         }
         return table, mapping
 
+    MATCHING_CACHE_SIZE = 4
+    """Filter combinations whose `matching_rows` result is kept."""
+
+    _matching: tuple[tuple[Any, ...], dict[tuple[Any, ...], pd.Index]] | None = None
+    """Results of `matching_rows` by filters, with the version, and weak references
+    to the records and the check that they were computed from."""
+
     def matching_rows(
         self,
         prepared: Prepared,
@@ -309,28 +318,84 @@ class ReviewTable:
         message_filter: Mapping[str, Any] | None = None,
         search: str = "",
     ) -> pd.Index:
-        """Return the `row_index` of the records that pass every filter, in order."""
-        records = self.records
-        keep = pd.Series(True, index=records.index)
-        if only_errors:
-            keep &= records.index.isin(prepared.row_errors.index)
+        """Return the `row_index` of the records that pass every filter, in order.
+
+        The grid sends the same filters again with every scroll, so the results of
+        the last `MATCHING_CACHE_SIZE` filter combinations are kept until a change
+        of the records or a new `prepared`. The field and message of
+        `message_filter` are part of the key, so they must be text.
+        """
+        chosen = None
         if message_filter:
+            chosen = (message_filter.get("field"), message_filter.get("message"))
+        key = (bool(only_errors), chosen, search)
+        results = self._matching_results(prepared)
+        found = results.get(key)
+        if found is None:
+            found = self._find_matching(prepared, bool(only_errors), chosen, search)
+            if len(results) >= self.MATCHING_CACHE_SIZE:
+                del results[next(iter(results))]  # the oldest
+            results[key] = found
+        return found
+
+    def _matching_results(self, prepared: Prepared) -> dict[tuple[Any, ...], pd.Index]:
+        """Return the kept `matching_rows` results of these records and `prepared`.
+
+        Every change of the records raises `version`, and a finished check replaces
+        both the records and `prepared`.
+        """
+        if self._matching is not None:
+            (version, records, checked), results = self._matching
+            if (
+                version == self.version
+                and records() is self.records
+                and checked() is prepared
+            ):
+                return results
+        results = {}
+        source = (self.version, weakref.ref(self.records), weakref.ref(prepared))
+        self._matching = (source, results)
+        return results
+
+    def _find_matching(
+        self,
+        prepared: Prepared,
+        only_errors: bool,
+        chosen: tuple[Any, Any] | None,
+        search: str,
+    ) -> pd.Index:
+        records = self.records
+        if not only_errors and chosen is None and not search:
+            return records.index
+        keep = np.ones(len(records), dtype=bool)
+        if only_errors:
+            keep &= self._has_row(prepared.row_errors.index)
+        if chosen is not None:
             errors = prepared.errors
-            chosen = (errors["field"] == message_filter.get("field")) & (
-                errors["message"] == message_filter.get("message")
-            )
-            keep &= records.index.isin(errors.loc[chosen, "row"])
+            field, message = chosen
+            picked = (errors["field"] == field) & (errors["message"] == message)
+            picked_rows = errors.loc[picked.to_numpy(dtype=bool, na_value=False), "row"]
+            keep &= self._has_row(picked_rows)
+        positions = np.flatnonzero(keep)
         if search:
-            found = pd.Series(False, index=records.index)
-            for name in records.columns:
-                found |= (
-                    records[name]
-                    .str.contains(search, case=False, regex=False)
-                    .fillna(False)
-                    .astype(bool)
-                )
-            keep &= found
-        return records.index[keep.to_numpy(dtype=bool)]
+            # Search only the records that the other filters kept.
+            candidates = records
+            if len(positions) < len(records):
+                candidates = records.iloc[positions]
+            found = np.zeros(len(positions), dtype=bool)
+            for name in candidates.columns:
+                column = candidates[name]
+                contains = column.str.contains(search, case=False, regex=False)
+                found |= contains.to_numpy(dtype=bool, na_value=False)
+            positions = positions[found]
+        return records.index[positions]
+
+    def _has_row(self, rows: Iterable[Any]) -> np.ndarray:
+        """Return, per record, whether its `row_index` is among `rows`."""
+        positions = self.records.index.get_indexer(pd.Index(rows))
+        mask = np.zeros(len(self.records), dtype=bool)
+        mask[positions[positions >= 0]] = True
+        return mask
 
     def rows(self, prepared: Prepared, row_index: pd.Index) -> list[dict[str, Any]]:
         """Return the values and the error messages of these records, for the grid."""
@@ -487,10 +552,15 @@ class ReviewSession:
         edits = self._review_table()
         prepared = self._prepared
         assert prepared is not None
-        if message_filter is not None and not isinstance(message_filter, Mapping):
+        if message_filter is not None and not (
+            isinstance(message_filter, Mapping)
+            and all(
+                isinstance(message_filter.get(key), str) for key in ("field", "message")
+            )
+        ):
             raise ReviewEditError(
-                f"message_filter must be {{field, message}} or None, not "
-                f"{message_filter!r}."
+                f"message_filter must be {{field, message}} with text values, or "
+                f"None, not {message_filter!r}."
             )
         matching = edits.matching_rows(
             prepared,
