@@ -52,7 +52,8 @@ export function createTranslate(locale: string, overrides: Record<string, string
   const language = normalizeLocale(locale);
   const entries = new Map<string, string>(language === "en" ? [] : Object.entries(CATALOGS[language]));
   for (const [key, value] of Object.entries(overrides)) {
-    if (typeof value === "string") {
+    // An empty replacement would leave a control without an accessible name.
+    if (typeof value === "string" && value !== "") {
       entries.set(key, value);
     }
   }

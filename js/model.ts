@@ -56,6 +56,8 @@ export interface Review {
   errors: ReviewError[];
   /** Count of review changes, which grows with each edit, deletion or undo. */
   version: number;
+  /** True when undo has a change to take back. */
+  canUndo: boolean;
   /** Error messages by field, the most frequent first. */
   filters: ReviewFilter[];
 }
@@ -256,6 +258,7 @@ export function readReview(model: Model): Review {
       message: toText(error.message),
     })),
     version: toCount(review.version),
+    canUndo: review.can_undo === true,
     filters: (Array.isArray(review.filters) ? review.filters.filter(isRecord) : []).map((filter) => {
       const field = toText(filter.field);
       return {

@@ -51,7 +51,7 @@ interface GridQuery {
 
 interface Editor {
   cell: HTMLElement;
-  input: HTMLInputElement;
+  input: HTMLInputElement | HTMLTextAreaElement;
   /** Options of the field's provider, or null for a field without one. */
   options: OptionsList | null;
   row: number;
@@ -296,14 +296,25 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
       return;
     }
     const label = fields.find((candidate) => candidate.key === field)?.label ?? field;
-    const input = h("input", { type: "text", class: "iok-grid-editor", "aria-label": t("{field}, row {row}", { field: label, row: row + 1 }) });
-    input.value = value;
+    const attributes = { class: "iok-grid-editor", "aria-label": t("{field}, row {row}", { field: label, row: row + 1 }) };
     const provider = fields.find((candidate) => candidate.key === field)?.provider === true;
-    const options = provider ? attachProviderOptions(model, input, field, (message) => session.setNotice(message)) : null;
+    let input: HTMLInputElement | HTMLTextAreaElement;
+    let options: OptionsList | null = null;
+    if (provider) {
+      // A datalist offers options only to an input element.
+      input = h("input", { ...attributes, type: "text" });
+      options = attachProviderOptions(model, input, field, (message) => session.setNotice(message));
+    } else {
+      // A text input would drop the line breaks of a value, so edit in a textarea,
+      // where Shift+Enter starts a new line.
+      input = h("textarea", { ...attributes, rows: 1 });
+    }
+    input.value = value;
     const current: Editor = { cell, input, options, row, field, original: value, closed: false };
     editor = current;
-    input.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") {
+    const editorElement: HTMLElement = input;
+    editorElement.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.altKey) {
         event.preventDefault();
         closeEditor(current, true);
       } else if (event.key === "Escape") {
@@ -413,7 +424,7 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
       deleteButton,
       selected.size > 0 ? t("Delete selected ({count})", { count: formatCount(selected.size, locale) }) : t("Delete selected"),
     );
-    undoButton.disabled = blocked || version === 0;
+    undoButton.disabled = blocked || !readReview(model).canUndo;
     exportButton.disabled = blocked || session.pendingDownloads.size > 0;
     exportXlsxButton.disabled = exportButton.disabled;
     replacePanel.update(blocked);
@@ -533,6 +544,12 @@ function neighbourCell(cell: HTMLElement, key: string): HTMLElement | null {
       return cellInRow(row?.previousElementSibling, cell);
     case "ArrowDown":
       return cellInRow(row?.nextElementSibling, cell);
+    case "Home":
+      return row?.querySelector<HTMLElement>(".iok-grid-cell[data-field]") ?? null;
+    case "End": {
+      const cells = row?.querySelectorAll<HTMLElement>(".iok-grid-cell[data-field]");
+      return cells === undefined || cells.length === 0 ? null : cells[cells.length - 1];
+    }
     default:
       return null;
   }

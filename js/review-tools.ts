@@ -227,6 +227,10 @@ export function createAddPanel(context: StepContext, fields: Field[], onAdded: (
       }
       setText(status, t("Added as row {row}", { row: row + 1 }));
       onAdded(row);
+      // Ready for the next record; the disabled submit button had lost focus.
+      if (document.activeElement === null || document.activeElement === document.body) {
+        inputs[0]?.input.focus();
+      }
     },
     () => updateSubmit(),
   );

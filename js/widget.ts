@@ -35,6 +35,9 @@ import { renderUpload } from "./upload-step";
  */
 const ACTION_TIMEOUT_MS = 5000;
 
+/** Time after focus fell to the page within which a refresh moves it back into the widget. */
+const FOCUS_RECOVERY_MS = 10_000;
+
 /** Default of the title trait, equal to the default of ImportWidget's `title` argument. */
 const DEFAULT_TITLE = "Import records";
 
@@ -95,6 +98,35 @@ function render({ model, el }: RenderProps<Traits>): () => void {
 
   let panel: StepPanel | null = null;
 
+  // A focused button that becomes disabled while the kernel works, or that a
+  // new step removes, drops focus to the page. Keyboard users would then have to
+  // find the widget again, so such focus goes back to the panel's heading.
+  let focusLostAt = 0;
+  const onFocusOut = (event: FocusEvent): void => {
+    focusLostAt = event.relatedTarget === null ? performance.now() : 0;
+  };
+  const onFocusIn = (): void => {
+    focusLostAt = 0;
+  };
+  // A click elsewhere also leaves focus on the page, and that focus must stay.
+  const onPointerDown = (event: PointerEvent): void => {
+    if (!(event.target instanceof Node) || !root.contains(event.target)) {
+      focusLostAt = 0;
+    }
+  };
+  root.addEventListener("focusout", onFocusOut);
+  root.addEventListener("focusin", onFocusIn);
+  document.addEventListener("pointerdown", onPointerDown, true);
+
+  function recoverFocus(): void {
+    const lost = focusLostAt !== 0 && performance.now() - focusLostAt < FOCUS_RECOVERY_MS;
+    const onPage = document.activeElement === null || document.activeElement === document.body;
+    if (lost && onPage && panel !== null && root.isConnected) {
+      focusLostAt = 0;
+      panel.heading.focus();
+    }
+  }
+
   function rebuildPanel(): void {
     // Focus inside the old panel would fall back to the page, so move it to the new heading.
     const hadFocus = root.contains(document.activeElement);
@@ -110,6 +142,7 @@ function render({ model, el }: RenderProps<Traits>): () => void {
     setText(userStyle, toText(model.get("css")));
     header.update();
     panel?.update();
+    recoverFocus();
   }
 
   const handlers = new Map<string, () => void>();
@@ -153,6 +186,9 @@ function render({ model, el }: RenderProps<Traits>): () => void {
     stopAwaiting();
     header.destroy();
     removeLeaveGuard();
+    root.removeEventListener("focusout", onFocusOut);
+    root.removeEventListener("focusin", onFocusIn);
+    document.removeEventListener("pointerdown", onPointerDown, true);
     root.removeEventListener("keydown", stopKeydownPropagation);
     root.remove();
   };

@@ -7,11 +7,12 @@ import csv
 import io
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import python_calamine
 
-from importok_widget import ImportWidget, Record, _review
+from importok_widget import ImportStateError, ImportWidget, Record, _review
 from importok_widget._review import EXPORT_MIME, ReviewEditError
 
 from .test_widget import Browser
@@ -391,3 +392,157 @@ async def test_markup_stays_text(tmp_path) -> None:
     assert fetch(browser, start=0, stop=1)["rows"][0]["values"]["city"] == markup
     assert widget.records.loc[0, "city"] == markup
     assert markup in widget.export_records().decode("utf-8-sig")
+
+
+CODES = "name,code\nAda,C1\nBob,C2\n"
+CODE_FIELDS = {"name": {}, "code": {"label": "Code", "validators": "check_code"}}
+
+
+async def check_code(value: str) -> bool:
+    """Accept codes that start with C, after a delay; "boom" raises."""
+    await asyncio.sleep(0.2)
+    if value == "boom":
+        raise ConnectionError("code service unreachable")
+    return value.startswith("C")
+
+
+async def reviewed_codes(
+    delivered: list[dict[str, str]],
+) -> tuple[ImportWidget, Browser]:
+    widget = ImportWidget(
+        fields=CODE_FIELDS,
+        validators={"check_code": check_code},
+        on_record_ready=lambda record, meta: delivered.append(record.get_properties()),
+    )
+    browser = Browser(widget)
+    browser.upload("codes.csv", CODES.encode())
+    await browser.wait_for_step("mapping")
+    browser.send({"type": "confirm_mapping", "mapping": widget.mapping})
+    await browser.wait_for_step("review")
+    return widget, browser
+
+
+async def test_failed_check_blocks_import() -> None:
+    delivered: list[dict[str, str]] = []
+    widget, browser = await reviewed_codes(delivered)
+    widget.edit_cell(1, "code", "boom")
+    assert widget.busy == "Checking records"
+    await widget.wait_review()
+    assert widget.busy == ""
+    assert widget.error.startswith("Validator 'check_code' of field 'Code' failed")
+
+    browser.send({"type": "start_import"})
+    await asyncio.sleep(0.1)
+    assert "checking them again failed" in widget.error
+    assert widget.step == "review"
+    assert delivered == []
+
+    # A value that checks clears the error, and the import sends that value.
+    widget.edit_cell(1, "code", "C3")
+    await widget.wait_review()
+    assert widget.error == ""
+    browser.send({"type": "start_import"})
+    await browser.wait_for_step("done")
+    assert delivered == [{"name": "Ada", "code": "C1"}, {"name": "Bob", "code": "C3"}]
+
+
+async def test_edit_during_failed_check_is_checked() -> None:
+    widget, _ = await reviewed_codes([])
+    widget.edit_cell(1, "code", "boom")
+    await asyncio.sleep(0.05)  # the check of "boom" is running
+    widget.edit_cell(1, "code", "D3")
+    await widget.wait_review()
+    assert widget.records.loc[1, "code"] == "D3"
+    assert list(widget.errors["value"]) == ["D3"]
+    assert widget.error == ""
+
+
+async def test_edit_after_import_is_rejected(tmp_path) -> None:
+    async def reject_dan(record: Record, meta: dict[str, Any]) -> None:
+        if record["name"] == "Dan":
+            raise RuntimeError("server unavailable")
+
+    widget = ImportWidget(fields=FIELDS, on_record_ready=reject_dan)
+    path = tmp_path / "people.csv"
+    path.write_text(PEOPLE)
+    await widget.import_file(path)
+    assert widget.step == "done"
+    with pytest.raises(ImportStateError, match="were imported"):
+        widget.add_record({"name": "Eve", "email": "eve@example.org"})
+    with pytest.raises(ImportStateError, match="were imported"):
+        widget.edit_cell(2, "name", "Cy")
+    result = await widget.retry_failed()
+    assert result.succeeded + result.failed == result.total
+    assert result.total == 4
+
+
+async def test_edit_accepts_numpy_values(tmp_path) -> None:
+    widget, _ = await reviewed(tmp_path)
+    errors = widget.errors
+    missing_name = errors[errors["field"] == "name"].iloc[0]
+    widget.edit_cell(missing_name["row"], "name", "Cy")  # a numpy integer row
+    widget.edit_cell(np.int64(3), "city", np.float64(1.5))
+    assert widget.delete_rows(np.array([0])) == 1
+    await widget.wait_review()
+    assert widget.records.loc[2, "name"] == "Cy"
+    assert widget.records.loc[3, "city"] == "1.5"
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), np.nan, pd.NA])
+async def test_edit_missing_value_is_empty(tmp_path, missing: Any) -> None:
+    widget, _ = await reviewed(tmp_path)
+    widget.edit_cell(0, "name", missing)
+    await widget.wait_review()
+    assert widget.records.loc[0, "name"] == ""
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda w: w.delete_rows(0), "Rows must be a list of row_index values"),
+        (lambda w: w.delete_rows("12"), "Rows must be a list of row_index values"),
+        (lambda w: w.add_record(["Eve"]), "Values must be a dict of field key"),
+        (lambda w: w.edit_cell(np.True_, "name", "x"), "Row must be a row_index"),
+        (lambda w: w.edit_cell(0, "name", True), "must be text, not bool"),
+    ],
+)
+async def test_invalid_review_arguments(tmp_path, call: Any, message: str) -> None:
+    widget, _ = await reviewed(tmp_path)
+    with pytest.raises(ReviewEditError, match=message):
+        call(widget)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.Index(np.array([0, 1, 2, 2**64 - 1], dtype=np.uint64)),
+        pd.Index([0, 1, 2, -5]),
+        pd.Index([0, 1, 2, 2**63 - 1]),
+    ],
+)
+async def test_records_setter_checks_index_range(tmp_path, index: pd.Index) -> None:
+    widget, _ = await reviewed(tmp_path)
+    frame = widget.records
+    frame.index = index
+    with pytest.raises(ValueError, match="row_index values from 0 to"):
+        widget.records = frame
+
+
+async def test_records_setter_names_repeated_columns(tmp_path) -> None:
+    widget, _ = await reviewed(tmp_path)
+    frame = widget.records
+    frame.columns = ["name", "email", "email"]
+    with pytest.raises(ValueError, match=r"more than once: \['email'\]"):
+        widget.records = frame
+
+
+async def test_review_says_when_undo_applies(tmp_path) -> None:
+    widget, _ = await reviewed(tmp_path)
+    assert widget.review["can_undo"] is False
+    widget.edit_cell(0, "city", "Lyon")
+    await widget.wait_review()
+    assert widget.review["can_undo"] is True
+    widget.undo()
+    await widget.wait_review()
+    assert widget.review["can_undo"] is False
+    assert widget.review["version"] == 2

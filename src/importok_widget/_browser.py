@@ -156,6 +156,7 @@ class BrowserSession:
         def export_filename(self, format: str = "csv") -> str: ...
         async def wait_review(self) -> None: ...
         def _review_pending(self) -> bool: ...
+        def _check_reviewed(self) -> None: ...
 
     def _on_custom_msg(self, _widget: Any, content: Any, buffers: Any) -> None:
         loop = self._loop
@@ -365,6 +366,7 @@ class BrowserSession:
             raise ImportStateError("No records are ready. Upload and map a file first.")
         self._check_idle()
         if not self._review_pending():
+            self._check_reviewed()
             self._check_policy(prepared)
 
         async def deliver() -> None:
@@ -372,6 +374,7 @@ class BrowserSession:
             current = self._prepared
             if current is None:
                 raise ImportStateError("The file was dropped before the import began.")
+            self._check_reviewed()
             self._check_policy(current)
             await self._deliver(current)
 

@@ -21,7 +21,8 @@ The widget's state lives in synced traits, which the kernel owns except where no
                   of error_count failed rules, and row is the record's row_index,
                   the 0-based data row
                   version counts the review changes and grows with each one, so
-                  the browser fetches its visible rows again; filters is
+                  the browser fetches its visible rows again; can_undo says
+                  whether undo has a change to take back; filters is
                   [{field, label, message, count}], the most frequent error first
     progress     {processed, failed, total, rate, eta}; rate is records per second
                  and eta the seconds left (None until known); updated at most about

@@ -12,6 +12,8 @@ import asyncio
 import dataclasses
 import io
 import logging
+import math
+import numbers
 import pathlib
 import re
 import weakref
@@ -29,13 +31,22 @@ from ._exceptions import ImportOkError, ImportStateError
 from ._pipeline import ERROR_COLUMN, STRING, Prepared, rejected_csv
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from ._reading import Table
     from ._schema import Field
 
 logger = logging.getLogger("importok_widget")
 
+CHECKING = "Checking records"
+"""The busy text while changed records are checked again."""
+
 MAX_UNDO = 100
 """Changes that `undo` can take back; older ones are forgotten."""
+
+MAX_ROW_INDEX = 2**53
+"""Largest row_index that assigned records may have, which keeps the numbers of
+added records within int64."""
 
 MAX_GRID_ROWS = 500
 """Rows that one `grid_rows` request returns at most."""
@@ -71,13 +82,15 @@ class Change:
 
 
 def _text(value: Any, row: Any, key: str) -> str:
-    """Return a cell value as text: None becomes "", numbers become their digits."""
-    if value is None:
+    """Return a cell value as text: None and NaN become "", numbers their digits."""
+    if value is None or value is pd.NA:
         return ""
     if isinstance(value, str):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
+        return str(int(value))
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+        return "" if math.isnan(value) else str(float(value))
     raise ReviewEditError(
         f"Value for row {row}, field {key!r} must be text, not "
         f"{type(value).__name__} {value!r}."
@@ -85,9 +98,18 @@ def _text(value: Any, row: Any, key: str) -> str:
 
 
 def _row_number(row: Any) -> int:
-    if isinstance(row, bool) or not isinstance(row, int):
+    if isinstance(row, bool | np.bool_) or not isinstance(row, numbers.Integral):
         raise ReviewEditError(f"Row must be a row_index (a whole number), not {row!r}.")
-    return row
+    return int(row)
+
+
+def _row_numbers(rows: Any) -> list[int]:
+    if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
+        raise ReviewEditError(
+            f"Rows must be a list of row_index values, not {type(rows).__name__} "
+            f"{rows!r}."
+        )
+    return sorted({_row_number(row) for row in rows})
 
 
 class ReviewTable:
@@ -144,25 +166,30 @@ class ReviewTable:
 
     def delete(self, rows: Iterable[Any]) -> int:
         """Delete the records with these `row_index` values; return how many."""
-        numbers = sorted({_row_number(row) for row in rows})
-        missing = [row for row in numbers if row not in self.records.index]
+        chosen = _row_numbers(rows)
+        missing = [row for row in chosen if row not in self.records.index]
         if missing:
             raise ReviewEditError(
                 f"No records with row_index {missing[:10]}: they were deleted or "
                 f"never existed. Nothing was deleted."
             )
-        if not numbers:
+        if not chosen:
             return 0
-        removed = self.records.loc[numbers]
-        self.records = self.records.drop(index=numbers)
+        removed = self.records.loc[chosen]
+        self.records = self.records.drop(index=chosen)
         self._commit(Change(removed=removed))
-        return len(numbers)
+        return len(chosen)
 
     def add(self, values: Mapping[str, Any] | None = None) -> int:
         """Append a record and return its new `row_index`.
 
         Fields missing from `values` are empty.
         """
+        if values is not None and not isinstance(values, Mapping):
+            raise ReviewEditError(
+                f"Values must be a dict of field key to value, not "
+                f"{type(values).__name__}."
+            )
         values = dict(values or {})
         unknown = [key for key in values if key not in self.records.columns]
         if unknown:
@@ -232,16 +259,23 @@ class ReviewTable:
         names = [str(name) for name in frame.columns]
         missing = [key for key in self.columns if key not in names]
         unexpected = [name for name in names if name not in self.columns]
-        if missing or unexpected or len(set(names)) != len(names):
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if missing or unexpected or repeated:
             raise ValueError(
                 f"records must have exactly the columns {self.columns}. "
-                f"Missing: {missing}, unexpected: {unexpected}."
+                f"Missing: {missing}, unexpected: {unexpected}, more than once: "
+                f"{repeated}."
             )
         index = frame.index
         if not pd.api.types.is_integer_dtype(index.dtype):
             raise ValueError(
                 f"The index of records must be row_index, whole numbers, not "
                 f"{index.dtype} values such as {list(index[:3])}."
+            )
+        if len(index) and (index.min() < 0 or index.max() > MAX_ROW_INDEX):
+            raise ValueError(
+                f"The index of records must be row_index values from 0 to "
+                f"{MAX_ROW_INDEX:,}, not {index.min()} to {index.max()}."
             )
         if not index.is_unique:
             duplicated = sorted(set(index[index.duplicated()].tolist()))
@@ -447,8 +481,8 @@ def records_xlsx(frame: pd.DataFrame) -> bytes:
     """
     if len(frame) > MAX_XLSX_RECORDS:
         raise ReviewEditError(
-            f"{len(frame):,} records do not fit on one XLSX worksheet, which holds "
-            f"{MAX_XLSX_RECORDS:,}. Export CSV instead."
+            f"{len(frame):,} records do not fit on one XLSX worksheet, which has "
+            f"room for {MAX_XLSX_RECORDS:,}. Export CSV instead."
         )
     buffer = io.BytesIO()
     # constant_memory writes each row to a temporary file as it goes, so a million
@@ -498,15 +532,22 @@ class ReviewSession:
 
     _edits: ReviewTable | None = None
     _review_check: asyncio.Task[None] | None = None
+    _review_failure: str = ""
+    """Message of the failed check of the current records, or "" after a check that
+    finished. While it is set, the records cannot be imported."""
 
     if TYPE_CHECKING:
         # Provided by ImportWidget, the only class this is mixed into.
         review: dict[str, Any]
         filename: str
+        step: str
+        error: str
+        busy: str
         _prepared: Prepared | None
         _schema: list[Field]
 
         def _check_idle(self) -> None: ...
+        def hold_sync(self) -> AbstractContextManager[None]: ...
         def _show_error(self, error: BaseException) -> None: ...
         async def _check(
             self, table: Table, mapping: dict[str, str | None]
@@ -658,7 +699,21 @@ class ReviewSession:
     def _editable(self) -> ReviewTable:
         edits = self._review_table()
         self._check_idle()
+        if self.step in ("import", "done"):
+            raise ImportStateError(
+                "These records were imported, so they can no longer change. Upload "
+                "the file again, or use retry_failed() for the failed deliveries."
+            )
         return edits
+
+    def _check_reviewed(self) -> None:
+        """Raise `ImportStateError` when the last check of the records failed."""
+        if self._review_failure:
+            raise ImportStateError(
+                f"The records changed, and checking them again failed, so they "
+                f"cannot be imported: {self._review_failure.rstrip('.')}. Change or "
+                f"undo the value first."
+            )
 
     def _review_pending(self) -> bool:
         """Return whether a check of changed records is running."""
@@ -668,11 +723,13 @@ class ReviewSession:
     def _start_review(self, prepared: Prepared) -> None:
         """Make the records of a newly checked file the ones that review edits."""
         self._edits = ReviewTable(prepared)
+        self._review_failure = ""
         self.review = self._review_state(prepared, 0)
 
     def _review_state(self, prepared: Prepared, version: int) -> dict[str, Any]:
         state = prepared.review()
         state["version"] = version
+        state["can_undo"] = self._edits is not None and bool(self._edits.history)
         state["filters"] = review_filters(prepared.errors, self._schema)
         return state
 
@@ -684,25 +741,43 @@ class ReviewSession:
         except RuntimeError:
             asyncio.run(self._check_review())
             return
+        self.busy = CHECKING  # at once, so the browser blocks the import button
         self._review_check = loop.create_task(self._check_review())
 
     async def _check_review(self) -> None:
         """Check the records until no change arrived during the check, then show
         the result."""
         edits = self._edits
+        self.busy = CHECKING
         try:
-            while edits is not None and edits is self._edits:
-                version = edits.version
-                table, mapping = edits.checked_table()
+            await self._check_until_current(edits)
+        finally:
+            if self.busy == CHECKING:
+                self.busy = ""
+
+    async def _check_until_current(self, edits: ReviewTable | None) -> None:
+        while edits is not None and edits is self._edits:
+            version = edits.version
+            table, mapping = edits.checked_table()
+            try:
                 prepared = await self._check(table, mapping)
-                if edits is not self._edits or version != edits.version:
-                    continue  # a newer change or another file arrived meanwhile
-                prepared = dataclasses.replace(
-                    prepared, table=edits.table, mapping=dict(edits.mapping)
-                )
-                edits.accept(prepared)
+            except Exception as error:
+                if edits is self._edits and version != edits.version:
+                    continue  # a newer change may not fail, so check that one
+                if edits is self._edits:
+                    self._review_failure = str(error)
+                self._show_error(error)
+                return
+            if edits is not self._edits or version != edits.version:
+                continue  # a newer change or another file arrived meanwhile
+            prepared = dataclasses.replace(
+                prepared, table=edits.table, mapping=dict(edits.mapping)
+            )
+            edits.accept(prepared)
+            with self.hold_sync():
+                if self._review_failure and self._review_failure in self.error:
+                    self.error = ""
+                self._review_failure = ""
                 self._prepared = prepared
                 self.review = self._review_state(prepared, version)
-                return
-        except Exception as error:
-            self._show_error(error)
+            return

@@ -118,6 +118,8 @@ def test_wizard_with_keyboard_alone(
     tab_to(page, "continue")
     page.keyboard.press("Enter")
     wait_for_step(page, "review", STEP_TIMEOUT_MS)
+    # The Continue button is gone, and focus moved to the new step's heading.
+    expect(page.locator(".importok .iok-panel-title")).to_be_focused()
     grid = page.get_by_test_id("review-grid")
     expect(grid.get_by_test_id("grid-cell-1-email")).to_be_visible(
         timeout=STEP_TIMEOUT_MS
@@ -131,7 +133,7 @@ def test_wizard_with_keyboard_alone(
     bob_email = grid.get_by_test_id("grid-cell-1-email")
     expect(bob_email).to_be_focused()
     page.keyboard.press("Enter")
-    editor = bob_email.locator("input")
+    editor = bob_email.locator("textarea")
     expect(editor).to_be_focused()
     page.keyboard.press("Control+a")
     page.keyboard.type("bob@example.com")
@@ -157,6 +159,7 @@ def test_wizard_with_keyboard_alone(
     tab_to(page, "start-import")
     page.keyboard.press("Enter")
     wait_for_step(page, "done", IMPORT_TIMEOUT_MS)
+    expect(page.locator(".importok .iok-panel-title")).to_be_focused()
     expect(page.get_by_test_id("result-succeeded")).to_have_text("2")
     check_controls_named(page, "done")
     check_no_page_errors(page_log)

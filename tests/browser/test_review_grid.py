@@ -31,9 +31,10 @@ widget
 """
 
 CONTACTS_CSV = (
-    "Name,Email\nAda,ada@example.com\nBob,bob-at-example\nCy,cy@example.com\n"
+    'Name,Email\nAda,ada@example.com\nBob,bob-at-example\n"Cy\nLee",cy@example.com\n'
 )
-"""Three contacts; the second, row_index 1, has an invalid email address."""
+"""Three contacts; the second, row_index 1, has an invalid email address, and the
+third's name has a line break."""
 
 
 def open_review(
@@ -69,7 +70,7 @@ def test_grid_edit_fixes_invalid_cell(
     save_screenshot(page, "grid-1-invalid")
 
     cell.dblclick()
-    editor = cell.locator("input")
+    editor = cell.locator("textarea")
     expect(editor, "double-click did not open an editor").to_be_visible()
     editor.fill("bob@example.com")
     editor.press("Enter")
@@ -81,6 +82,29 @@ def test_grid_edit_fixes_invalid_cell(
     expect(cell).to_have_text("bob@example.com")
     expect(cell).not_to_have_attribute("aria-invalid", "true")
     save_screenshot(page, "grid-2-fixed")
+
+    # A value with a line break survives opening and closing the editor, and
+    # Shift+Enter adds a line break in the editor.
+    undo = page.get_by_test_id("grid-undo")
+    expect(undo).to_be_enabled()
+    undo.click()
+    expect(page.get_by_test_id("review-invalid")).to_have_text(
+        "1", timeout=STEP_TIMEOUT_MS
+    )
+    expect(undo).to_be_disabled()
+    multiline = grid.get_by_test_id("grid-cell-2-name")
+    multiline.dblclick()
+    multiline.locator("textarea").press("Enter")
+    expect(multiline.locator("textarea")).to_have_count(0)
+    expect(undo).to_be_disabled()
+    multiline.dblclick()
+    editor = multiline.locator("textarea")
+    editor.press("End")
+    editor.press("Shift+Enter")
+    editor.type("Jr")
+    expect(editor).to_have_value("Cy\nLee\nJr")
+    editor.press("Enter")
+    expect(undo).to_be_enabled(timeout=STEP_TIMEOUT_MS)
     check_no_page_errors(page_log)
 
 
