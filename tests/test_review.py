@@ -12,7 +12,13 @@ import pandas as pd
 import pytest
 import python_calamine
 
-from importok_widget import ImportStateError, ImportWidget, Record, _review
+from importok_widget import (
+    ImportStateError,
+    ImportWidget,
+    InvalidRecordsError,
+    Record,
+    _review,
+)
 from importok_widget._review import EXPORT_MIME, ReviewEditError
 
 from .test_widget import Browser
@@ -546,3 +552,38 @@ async def test_review_says_when_undo_applies(tmp_path) -> None:
     await widget.wait_review()
     assert widget.review["can_undo"] is False
     assert widget.review["version"] == 2
+
+
+async def test_import_reviewed_after_block(tmp_path) -> None:
+    delivered: list[dict[str, str]] = []
+
+    async def collect(record: Record, meta: dict[str, Any]) -> None:
+        delivered.append(record.get_properties())
+
+    widget = ImportWidget(
+        fields=FIELDS, on_record_ready=collect, invalid_records="block"
+    )
+    path = tmp_path / "people.csv"
+    path.write_text(PEOPLE)
+    with pytest.raises(InvalidRecordsError, match="2 of 4 records are invalid"):
+        await widget.import_file(path)
+    assert widget.step == "review"
+    assert delivered == []
+
+    records = widget.records
+    records.loc[1, "email"] = "bob@example.org"
+    records.loc[2, "name"] = "Cy"
+    widget.records = records
+    result = await widget.import_reviewed()
+
+    assert (result.total, result.succeeded, result.failed) == (4, 4, 0)
+    assert widget.step == "done"
+    assert [record["name"] for record in delivered] == ["Ada", "Bob", "Cy", "Dan"]
+    with pytest.raises(ImportStateError, match="on step 'done'"):
+        await widget.import_reviewed()
+
+
+async def test_import_reviewed_needs_a_file() -> None:
+    widget = ImportWidget(fields=FIELDS, on_record_ready=lambda r, m: None)
+    with pytest.raises(ImportStateError, match="No records to review"):
+        await widget.import_reviewed()

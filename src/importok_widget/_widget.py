@@ -374,6 +374,31 @@ class ImportWidget(ReviewSession, BrowserSession, anywidget.AnyWidget):
             self.busy = ""
         return await self._deliver(prepared, begun=True)
 
+    async def import_reviewed(self) -> ImportResult:
+        """Deliver the records of the review step as they are now, like the
+        widget's Import button.
+
+        Waits for the check of the last change first. The invalid records go to
+        `rejected` unless `invalid_records="block"`, which raises
+        `InvalidRecordsError` while any is invalid. Raises `ImportStateError` when
+        no file is in review, another import runs, or the last check failed.
+        """
+        self._claim_loop()
+        self._review_table()
+        if self.step != "review":
+            raise ImportStateError(
+                f"No records are in review: the widget is on step {self.step!r}. "
+                f"Upload a file, or use import_file()."
+            )
+        await self.wait_review()
+        prepared = self._prepared
+        if prepared is None:
+            raise ImportStateError("The file was dropped before the import began.")
+        self._check_idle()
+        self._check_reviewed()
+        self._check_policy(prepared)
+        return await self._deliver(prepared)
+
     def import_file_sync(
         self,
         source: str | os.PathLike[str] | bytes | bytearray | memoryview,
