@@ -587,3 +587,40 @@ async def test_import_reviewed_needs_a_file() -> None:
     widget = ImportWidget(fields=FIELDS, on_record_ready=lambda r, m: None)
     with pytest.raises(ImportStateError, match="No records to review"):
         await widget.import_reviewed()
+
+
+async def test_async_validator_runs_once_per_value_per_file() -> None:
+    calls: list[str] = []
+
+    async def known_team(value: str) -> bool:
+        calls.append(value)
+        return value != "grey"
+
+    widget = ImportWidget(
+        fields={"name": {}, "team": {"validators": "known_team"}},
+        validators={"known_team": known_team},
+        on_record_ready=lambda record, meta: None,
+    )
+    browser = Browser(widget)
+    csv_text = "name,team\nAda,red\nBob,blue\nCy,red\nDan,grey\n"
+    browser.upload("teams.csv", csv_text.encode())
+    await browser.wait_for_step("mapping")
+    browser.send({"type": "confirm_mapping", "mapping": widget.mapping})
+    await browser.wait_for_step("review")
+    assert sorted(calls) == ["blue", "grey", "red"]
+
+    # A change checks every record again, but calls the rule for new values only.
+    widget.edit_cell(0, "name", "Ada L.")
+    widget.edit_cell(3, "team", "green")
+    await widget.wait_review()
+    assert sorted(calls) == ["blue", "green", "grey", "red"]
+    assert widget.review["invalid"] == 0
+
+    # A new file starts without the cached results.
+    calls.clear()
+    browser.upload("teams.csv", csv_text.encode())
+    await browser.wait_for_step("mapping")
+    assert calls == []
+    browser.send({"type": "confirm_mapping", "mapping": widget.mapping})
+    await browser.wait_for_step("review")
+    assert sorted(calls) == ["blue", "grey", "red"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -24,17 +24,38 @@ Scope = Literal["value", "column", "dataset"]
 _NAME_CHARACTERS = frozenset(":|,\\")
 
 
+MAX_CACHED_RESULTS = 100_000
+"""Results of an async per-value rule that are kept; more clear the cache."""
+
+
 @dataclass(frozen=True)
 class CustomRule:
-    """A user function with the scope it works on and its default message."""
+    """A user function with the scope it works on and its default message.
+
+    The results of an async per-value function are cached by arguments and value
+    until `clear_results()`, which the widget calls for each new file. A change in
+    the review step then calls the function only for values it has not seen.
+    """
 
     function: Callable[..., Any]
     scope: Scope = "value"
     message: str | None = None
+    _results: dict[tuple[Any, ...], dict[str, Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def is_async(self) -> bool:
         return inspect.iscoroutinefunction(self.function)
+
+    def results_for(self, args: tuple[Any, ...]) -> dict[str, Any]:
+        """Return the cache of results by value for these rule arguments."""
+        if sum(len(cache) for cache in self._results.values()) > MAX_CACHED_RESULTS:
+            self._results.clear()
+        return self._results.setdefault(args, {})
+
+    def clear_results(self) -> None:
+        self._results.clear()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.function(*args, **kwargs)
@@ -143,18 +164,29 @@ async def map_distinct_async(
     column: pd.Series,
     function: Callable[[str], Awaitable[Any]],
     limiter: asyncio.Semaphore,
+    cache: dict[str, Any] | None = None,
 ) -> list[Any]:
-    """Await `function` once per distinct value, at most `limiter`'s count at once."""
+    """Await `function` once per distinct value, at most `limiter`'s count at once.
+
+    With `cache`, values found in it are not passed to `function` again, and new
+    results are added to it.
+    """
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
     results: list[Any] = [None] * len(uniques)
 
     async def run(position: int) -> None:
+        value = uniques[position]
         async with limiter:
-            results[position] = await within_time(function(uniques[position]))
+            results[position] = await within_time(function(value))
+        if cache is not None:
+            cache[value] = results[position]
 
     async with asyncio.TaskGroup() as group:
-        for position in range(len(uniques)):
-            group.create_task(run(position))
+        for position, value in enumerate(uniques):
+            if cache is not None and value in cache:
+                results[position] = cache[value]
+            else:
+                group.create_task(run(position))
     return _spread(results, codes)
 
 

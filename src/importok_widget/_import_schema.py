@@ -86,6 +86,11 @@ class ImportSchema:
             number_locale=self.number_locale,
         )
 
+    def clear_results(self) -> None:
+        """Forget the cached results of async per-value rules, for a new file."""
+        for rule in (*self.transformers.values(), *self.validators.values()):
+            rule.clear_results()
+
     def fields_for(
         self, columns: list[str], frame: pd.DataFrame
     ) -> tuple[list[Field], list[CompiledField]]:

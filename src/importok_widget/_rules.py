@@ -480,7 +480,7 @@ def _custom_transform(rule: Rule, name: str, custom: CustomRule) -> Transform:
             column: pd.Series, limiter: asyncio.Semaphore
         ) -> pd.Series:
             results = await map_distinct_async(
-                column, lambda v: custom(v, *args), limiter
+                column, lambda v: custom(v, *args), limiter, custom.results_for(args)
             )
             return _as_strings(results, column, name)
 
@@ -541,7 +541,7 @@ def _custom_check(rule: Rule, key: str, name: str, custom: CustomRule) -> Check:
 
         async def run_values(column: pd.Series, limiter: asyncio.Semaphore) -> Failure:
             results = await map_distinct_async(
-                column, lambda v: custom(v, *args), limiter
+                column, lambda v: custom(v, *args), limiter, custom.results_for(args)
             )
             return failures(results, column.index)
 

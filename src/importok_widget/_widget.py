@@ -309,6 +309,7 @@ class ImportWidget(ReviewSession, BrowserSession, anywidget.AnyWidget):
 
     def _use_fields(self, table: Table) -> None:
         """Apply `field_processor` for a new file, and show the resulting fields."""
+        self._setup.clear_results()
         schema, compiled = self._setup.fields_for(table.columns, table.frame)
         self._schema = schema
         self._compiled = compiled
