@@ -45,6 +45,23 @@ export function createButton(
   return button;
 }
 
+/**
+ * Marks a button as unavailable with aria-disabled, which keeps it focusable: a
+ * focused button that gets the disabled attribute drops focus to the page. Its
+ * click handler must check isUnavailable.
+ */
+export function setUnavailable(button: HTMLButtonElement, unavailable: boolean): void {
+  if (unavailable) {
+    button.setAttribute("aria-disabled", "true");
+  } else {
+    button.removeAttribute("aria-disabled");
+  }
+}
+
+export function isUnavailable(button: HTMLButtonElement): boolean {
+  return button.getAttribute("aria-disabled") === "true";
+}
+
 export function createActions(...buttons: HTMLElement[]): HTMLDivElement {
   return h("div", { class: "iok-actions" }, ...buttons);
 }

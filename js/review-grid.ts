@@ -4,7 +4,7 @@
 import { formatCount, h, setText } from "./dom";
 import type { Translate } from "./i18n";
 import { readFields, readReview, type Field, type ReviewFilter } from "./model";
-import type { StepContext } from "./panel";
+import { isUnavailable, setUnavailable, type StepContext } from "./panel";
 import { attachProviderOptions, type OptionsList } from "./provider-options";
 import { createAddPanel, createReplacePanel } from "./review-tools";
 import { randomId } from "./session";
@@ -419,14 +419,14 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
 
   function updateToolbar(): void {
     const blocked = context.actionsBlocked();
-    deleteButton.disabled = blocked || selected.size === 0;
+    setUnavailable(deleteButton, blocked || selected.size === 0);
     setText(
       deleteButton,
       selected.size > 0 ? t("Delete selected ({count})", { count: formatCount(selected.size, locale) }) : t("Delete selected"),
     );
-    undoButton.disabled = blocked || !readReview(model).canUndo;
-    exportButton.disabled = blocked || session.pendingDownloads.size > 0;
-    exportXlsxButton.disabled = exportButton.disabled;
+    setUnavailable(undoButton, blocked || !readReview(model).canUndo);
+    setUnavailable(exportButton, blocked || session.pendingDownloads.size > 0);
+    setUnavailable(exportXlsxButton, isUnavailable(exportButton));
     replacePanel.update(blocked);
     addPanel.update(blocked);
   }
@@ -504,7 +504,11 @@ export function createReviewGrid(context: StepContext): ReviewGrid {
 
 function createToolButton(text: string, testId: string, onClick: () => void): HTMLButtonElement {
   const button = h("button", { type: "button", class: "iok-button iok-button-secondary", "data-testid": testId }, text);
-  button.addEventListener("click", onClick);
+  button.addEventListener("click", () => {
+    if (!isUnavailable(button)) {
+      onClick();
+    }
+  });
   return button;
 }
 

@@ -3,7 +3,7 @@
 // message whose reply, matched by its request id, updates the form's status line.
 import { formatCount, h, setText, uniqueId } from "./dom";
 import type { Field } from "./model";
-import type { StepContext } from "./panel";
+import { isUnavailable, setUnavailable, type StepContext } from "./panel";
 import { attachProviderOptions } from "./provider-options";
 import { randomId } from "./session";
 
@@ -138,7 +138,7 @@ export function createReplacePanel(context: StepContext, fields: Field[]): ToolP
 
   let blocked = false;
   const updateSubmit = (): void => {
-    submit.disabled = blocked || requests.pending() || findInput.value === "";
+    setUnavailable(submit, blocked || requests.pending() || findInput.value === "");
   };
   const requests = trackRequests(
     context,
@@ -157,7 +157,7 @@ export function createReplacePanel(context: StepContext, fields: Field[]): ToolP
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (submit.disabled) {
+    if (isUnavailable(submit)) {
       return;
     }
     setText(status, "");
@@ -215,7 +215,7 @@ export function createAddPanel(context: StepContext, fields: Field[], onAdded: (
 
   let blocked = false;
   const updateSubmit = (): void => {
-    submit.disabled = blocked || requests.pending();
+    setUnavailable(submit, blocked || requests.pending());
   };
   const requests = trackRequests(
     context,
@@ -227,8 +227,8 @@ export function createAddPanel(context: StepContext, fields: Field[], onAdded: (
       }
       setText(status, t("Added as row {row}", { row: row + 1 }));
       onAdded(row);
-      // Ready for the next record; the disabled submit button had lost focus.
-      if (document.activeElement === null || document.activeElement === document.body) {
+      // Ready for the next record.
+      if (form.contains(document.activeElement)) {
         inputs[0]?.input.focus();
       }
     },
@@ -236,7 +236,7 @@ export function createAddPanel(context: StepContext, fields: Field[], onAdded: (
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (submit.disabled) {
+    if (isUnavailable(submit)) {
       return;
     }
     setText(status, "");

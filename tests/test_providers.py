@@ -32,6 +32,15 @@ async def test_field_provider_options_and_find() -> None:
     assert widget.field_provider("name") is None
 
 
+@pytest.mark.parametrize(("query", "value"), [("DEU", "DE"), ("usa", "US")])
+async def test_find_matches_aliases(query: str, value: str) -> None:
+    widget = widget_with({"country": {"provider": "countries"}})
+    provider = widget.field_provider("country")
+    assert provider is not None
+    found = await provider.find(query)
+    assert found[0]["value"] == value
+
+
 def test_field_provider_unknown_key_raises() -> None:
     widget = widget_with({"name": {}})
     with pytest.raises(KeyError, match="No field 'email'"):

@@ -114,6 +114,9 @@ class StaticProvider(Provider):
         self._folded = [
             (fold_text(o["value"]), fold_text(o["label"])) for o in self._options
         ]
+        self._folded_aliases = {
+            fold_text(alias): value for alias, value in self._aliases.items()
+        }
 
     async def options(self) -> list[Option]:
         return [dict(option) for option in self._options]
@@ -129,11 +132,13 @@ class StaticProvider(Provider):
 
     async def find(self, query: str, limit: int = 20) -> list[Option]:
         folded_query = fold_text(query)
+        # An alias (such as "DEU" for "DE") finds its option as well as the value.
+        alias_of = self._folded_aliases.get(folded_query)
         ranked = []
         for position, (value, label) in enumerate(self._folded):
             if value == folded_query:
                 rank = 0
-            elif label == folded_query:
+            elif label == folded_query or self._options[position]["value"] == alias_of:
                 rank = 1
             elif label.startswith(folded_query):
                 rank = 2

@@ -156,10 +156,32 @@ def test_wizard_with_keyboard_alone(
         "Replaced 2 cells", timeout=STEP_TIMEOUT_MS
     )
 
+    # Buttons that wait for the kernel keep focus while they wait.
+    tab_to(page, "grid-replace-all")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("grid-replace-status")).to_have_text(
+        "No cells matched", timeout=STEP_TIMEOUT_MS
+    )
+    expect(page.get_by_test_id("grid-replace-all")).to_be_focused()
+
+    # Add record: Enter in the form adds it, and focus returns to its first field.
+    tab_to(page, "grid-add")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("grid-new-name")).to_be_focused()
+    page.keyboard.type("Cy")
+    page.keyboard.press("Tab")
+    page.keyboard.type("cy@example.org")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("grid-add-status")).to_have_text(
+        "Added as row 3", timeout=STEP_TIMEOUT_MS
+    )
+    expect(page.get_by_test_id("grid-new-name")).to_be_focused()
+    expect(page.get_by_test_id("review-total")).to_have_text("3")
+
     tab_to(page, "start-import")
     page.keyboard.press("Enter")
     wait_for_step(page, "done", IMPORT_TIMEOUT_MS)
     expect(page.locator(".importok .iok-panel-title")).to_be_focused()
-    expect(page.get_by_test_id("result-succeeded")).to_have_text("2")
+    expect(page.get_by_test_id("result-succeeded")).to_have_text("3")
     check_controls_named(page, "done")
     check_no_page_errors(page_log)
