@@ -98,7 +98,9 @@ export function renderMapping(context: StepContext): StepPanel {
   );
   continueButton.setAttribute("aria-describedby", hintId);
 
-  element.append(intro, fileSettings.element, table, warnings, hint, createActions(backButton, continueButton));
+  // In a narrow notebook the table scrolls sideways inside the widget.
+  const tableScroll = h("div", { class: "iok-table-wide" }, table);
+  element.append(intro, fileSettings.element, tableScroll, warnings, hint, createActions(backButton, continueButton));
 
   function update(): void {
     rebuildRowsIfChanged();
