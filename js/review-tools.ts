@@ -104,7 +104,25 @@ function trackRequests(
   };
 }
 
-/** Find and replace in one field or in all, with match case and whole cell. */
+/** Sends the message that `content` builds when `form` is submitted and `submit` is available. */
+function sendOnSubmit(
+  form: HTMLFormElement,
+  submit: HTMLButtonElement,
+  status: HTMLElement,
+  requests: RequestTracker,
+  content: () => Record<string, unknown>,
+): void {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (isUnavailable(submit)) {
+      return;
+    }
+    setText(status, "");
+    requests.send(content());
+  });
+}
+
+/** Creates the find and replace panel: one field or all, with match case and whole cell. */
 export function createReplacePanel(context: StepContext, fields: Field[]): ToolPanel {
   const { t, locale } = context;
   const findInput = h("input", { type: "text", class: "iok-input", "data-testid": "grid-find" });
@@ -155,21 +173,14 @@ export function createReplacePanel(context: StepContext, fields: Field[]): ToolP
     },
     () => updateSubmit(),
   );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    if (isUnavailable(submit)) {
-      return;
-    }
-    setText(status, "");
-    requests.send({
-      type: "find_replace",
-      find: findInput.value,
-      replace: replaceInput.value,
-      field: fieldSelect.value === "" ? null : fieldSelect.value,
-      match_case: matchCase.input.checked,
-      whole_cell: wholeCell.input.checked,
-    });
-  });
+  sendOnSubmit(form, submit, status, requests, () => ({
+    type: "find_replace",
+    find: findInput.value,
+    replace: replaceInput.value,
+    field: fieldSelect.value === "" ? null : fieldSelect.value,
+    match_case: matchCase.input.checked,
+    whole_cell: wholeCell.input.checked,
+  }));
   findInput.addEventListener("input", updateSubmit);
 
   return {
@@ -234,15 +245,10 @@ export function createAddPanel(context: StepContext, fields: Field[], onAdded: (
     },
     () => updateSubmit(),
   );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    if (isUnavailable(submit)) {
-      return;
-    }
-    setText(status, "");
-    const values = Object.fromEntries(inputs.map((item) => [item.field.key, item.input.value]));
-    requests.send({ type: "add_record", values });
-  });
+  sendOnSubmit(form, submit, status, requests, () => ({
+    type: "add_record",
+    values: Object.fromEntries(inputs.map((item) => [item.field.key, item.input.value])),
+  }));
 
   return {
     toggle,

@@ -1,5 +1,5 @@
-"""Display options (subtitles, style, the sample file) and the options that the
-review grid's editor asks a field's provider for."""
+"""Display options (subtitles, style, the sample file) and the provider options
+that the review grid's editor requests."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def test_display_options_are_synced() -> None:
         ({"sample_file": 3}, "sample_file must be True or the path"),
     ],
 )
-def test_display_options_are_checked(options: dict[str, Any], message: str) -> None:
+def test_invalid_display_options_raise(options: dict[str, Any], message: str) -> None:
     with pytest.raises(TypeError, match=message):
         widget_with(**options)
 

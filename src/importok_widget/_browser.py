@@ -36,10 +36,10 @@ SAMPLE_ROWS = 200
 """Rows searched for sample values of each column."""
 
 MAX_PROVIDER_OPTIONS = 50
-"""Options that one provider_options answer holds at most."""
+"""Maximum number of options in one provider_options reply."""
 
 PROVIDER_TIMEOUT = 10.0
-"""Seconds a provider gets to answer a provider_options request."""
+"""Seconds a provider may take to return the options of a provider_options request."""
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:

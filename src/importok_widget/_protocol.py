@@ -21,8 +21,8 @@ The widget's state lives in synced traits, which the kernel owns except where no
                   of error_count failed rules, and row is the record's row_index,
                   the 0-based data row
                   version counts the review changes and grows with each one, so
-                  the browser fetches its visible rows again; can_undo says
-                  whether undo has a change to take back; filters is
+                  the browser fetches its visible rows again; can_undo is
+                  true when undo has a change to take back; filters is
                   [{field, label, message, count}], the most frequent error first
     progress     {processed, failed, total, rate, eta}; rate is records per second
                  and eta the seconds left (None until known); updated at most about
@@ -60,7 +60,7 @@ Custom messages from the browser, as ``{"type": ..., ...}``:
     retry_failed      from step "done": delivers again the records whose delivery
                       failed, then step "done" with the combined result
     download_rejected {request}; the kernel answers download
-    download_sample   {request}; the kernel answers download with the sample file
+    download_sample   {request}; the kernel replies with download and the sample file
     back              {to: step}; returns to an earlier step
     reset             Start over: step "upload" with the uploaded file dropped
 
@@ -73,15 +73,15 @@ Custom messages from the browser, as ``{"type": ..., ...}``:
                       records again and updates review
     delete_rows       {rows: [row_index, ...]}; as edit_cell
     add_record        {request, values: {key: value}}; as edit_cell, and the kernel
-                      answers add_record_done; the new record's row_index is
+                      replies with add_record_done; the new record's row_index is
                       above every one used so far
-    provider_options  {request, field, query}; the kernel answers provider_options
-                      with the options of the field's provider that match query
+    provider_options  {request, field, query}; the kernel replies with the options
+                      of the field's provider that match query, in provider_options
     find_replace      {request, find, replace, field or None, match_case,
                       whole_cell}; the kernel answers find_replace_done
     undo              takes back the last change of the records
-    export_records    {request, format: "csv" or "xlsx"}; the kernel answers
-                      download with the records and an error column last
+    export_records    {request, format: "csv" or "xlsx"}; the kernel replies with
+                      download: the records and an error column last
 
 Custom messages from the kernel:
 
